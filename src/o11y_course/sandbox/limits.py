@@ -1,0 +1,59 @@
+"""Resource limits and process-control settings applied inside a sandbox child."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+from dataclasses import dataclass
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds for one sandbox run."""
+
+    timeout: float = 10.0  # wall-clock seconds
+    memory_mb: int = 1024  # address space
+    output_bytes: int = 2 * 1024 * 1024  # stdout + stderr together
+
+
+def _prctl(option: int, value: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(option, value, 0, 0, 0) == 0
+    except OSError:
+        return False
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants re-parent to this process so that none can escape clean-up."""
+    return _prctl(_PR_SET_CHILD_SUBREAPER, 1)
+
+
+def die_with_parent() -> bool:
+    """Ask the kernel to kill this process when its parent dies."""
+    return _prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+
+
+def apply_limits(limits: Limits) -> None:
+    """Cap memory and CPU time of the current process (POSIX only; best effort elsewhere)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return
+    memory = limits.memory_mb * 1024 * 1024
+    for name, value in (("RLIMIT_AS", memory), ("RLIMIT_CPU", int(limits.timeout) + 5), ("RLIMIT_CORE", 0)):
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
