@@ -1,0 +1,64 @@
+"""Public checks for beginner/02-metrics-endpoint: shipped to learners for self-checks."""
+
+import pytest
+
+from o11y_course.feedback import expect
+from o11y_course.matchers.http import scrape
+from o11y_course.matchers.metrics import expect_label_names, find_family, sample_value
+from o11y_course.scenario import flask_scenario, get
+
+COUNTER = "app_requests_total"
+HISTOGRAM = "app_request_latency_seconds"
+THREE_HELLOS = flask_scenario("three GET /, then a scrape", [get("/"), get("/"), get("/"), get("/metrics")])
+
+
+@pytest.mark.points(2)
+def test_metrics_endpoint_serves_exposition(observe):
+    """GET /metrics answers 200 with metrics that prometheus-client's parser reads."""
+    exposition = scrape(observe(THREE_HELLOS))
+    expect(
+        bool(exposition.families),
+        "GET /metrics answered 200 but the body holds no metrics at all.",
+        "return generate_latest(registry) for the registry your metrics are created on",
+    )
+
+
+@pytest.mark.points(2)
+def test_request_counter_declared(observe):
+    """app_requests_total is a counter labelled method, endpoint and status."""
+    family = find_family(scrape(observe(THREE_HELLOS)), COUNTER, "counter")
+    expect_label_names(family, {"method", "endpoint", "status"}, COUNTER)
+
+
+@pytest.mark.points(2)
+def test_latency_histogram_declared(observe):
+    """app_request_latency_seconds is a histogram labelled endpoint."""
+    family = find_family(scrape(observe(THREE_HELLOS)), HISTOGRAM, "histogram")
+    expect_label_names(family, {"endpoint"}, HISTOGRAM)
+
+
+@pytest.mark.points(2)
+def test_counts_each_request(observe):
+    """Three GET / requests make app_requests_total{method="GET",endpoint="/",status="200"} equal 3."""
+    family = find_family(scrape(observe(THREE_HELLOS)), COUNTER, "counter")
+    labels = {"method": "GET", "endpoint": "/", "status": "200"}
+    value = sample_value(family, COUNTER, labels)
+    found = ", ".join(f"{s.labels} = {s.value:g}" for s in family.samples if s.name == COUNTER) or "no samples"
+    expect(
+        value == 3,
+        f"after three GET / the sample {COUNTER}{{method=\"GET\",endpoint=\"/\",status=\"200\"}} is {value}, expected 3 (found: {found}).",
+        "increment the counter once per request, in an after_request hook, with method, route template and str(status code)",
+    )
+
+
+@pytest.mark.points(2)
+def test_histogram_counts_each_request(observe):
+    """The latency histogram observed each of the three GET / requests once."""
+    family = find_family(scrape(observe(THREE_HELLOS)), HISTOGRAM, "histogram")
+    count = sample_value(family, f"{HISTOGRAM}_count", {"endpoint": "/"})
+    inf_bucket = sample_value(family, f"{HISTOGRAM}_bucket", {"endpoint": "/", "le": "+Inf"})
+    expect(
+        count == 3 and inf_bucket == 3,
+        f"after three GET / the histogram's {HISTOGRAM}_count{{endpoint=\"/\"}} is {count}, expected 3.",
+        "observe the elapsed seconds once per request (perf_counter() at the start, observe in after_request)",
+    )

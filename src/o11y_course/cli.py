@@ -1,0 +1,56 @@
+"""The ``o11y`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from o11y_course import __version__
+from o11y_course.errors import GraderError, UsageError
+
+FORMATS = ("text", "json")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="o11y", description="Exercises and autograding for metrics, logs and traces.")
+    parser.add_argument("--version", action="version", version=f"o11y-course {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = sub.add_parser("grade", help="grade a submission (a learner repository or a <tier>/<NN-slug>/ tree)")
+    grade.add_argument("path", help="the submission's folder")
+    grade.add_argument("--format", default="text", help=f"report format: {', '.join(FORMATS)} (default text)")
+    grade.add_argument("--public-only", action="store_true", help="run only the public checks")
+    grade.add_argument("--exercise", "-e", action="append", default=[], help="grade only this exercise (repeatable)")
+
+    check = sub.add_parser("check", help="run the public checks on this checkout's exercises")
+    check.add_argument("exercise", nargs="?", help="one exercise: 02, metrics-endpoint, beginner/02 ...")
+
+    sub.add_parser("list", help="list the exercises in order")
+
+    verify = sub.add_parser("verify", help="prove reference = full marks, stub = zero, mutants fail as declared")
+    verify.add_argument("exercise", nargs="?", help="verify only this exercise")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        from o11y_course import commands
+
+        return commands.run(args)
+    except UsageError as exc:
+        print(f"o11y: error: {exc}", file=sys.stderr)
+        return 2
+    except GraderError as exc:
+        print(f"o11y: grader problem: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print("o11y: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

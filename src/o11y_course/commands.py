@@ -1,0 +1,91 @@
+"""What each ``o11y`` command does; the argument parsing lives in ``cli``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from o11y_course.course import Course, find_course
+from o11y_course.errors import UsageError
+from o11y_course.exercises import Exercise, discover, resolve
+from o11y_course.sandbox.client import Sandbox
+
+
+def _sandbox(course: Course) -> Sandbox:
+    """A started sandbox (its zygote warms up while pytest loads) that hides the course's secrets."""
+    sandbox = Sandbox(protected_dirs=[str(p) for p in course.protected_dirs()])
+    sandbox.start()
+    return sandbox
+
+
+def _exercises(course: Course, wanted: list[str]) -> list[Exercise]:
+    everything = discover(course.exercises_dir)
+    if not everything:
+        raise UsageError(f"no exercises found under {course.exercises_dir}")
+    return [resolve(everything, w) for w in wanted] if wanted else everything
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from o11y_course.report import REPORTERS
+
+    if args.format not in REPORTERS:
+        raise UsageError(f"unknown format {args.format!r}; choose one of: {', '.join(REPORTERS)}")
+    course = find_course()
+    from o11y_course.submission import open_submission
+
+    submission = open_submission(Path(args.path))
+    exercises = _exercises(course, args.exercise)
+    with _sandbox(course) as sandbox:
+        from o11y_course.grading import grade
+
+        report = grade(course, submission, exercises, sandbox=sandbox, public_only=args.public_only)
+    sys.stdout.write(REPORTERS[args.format](report))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from o11y_course.report.text import render
+    from o11y_course.submission import open_submission
+
+    course = find_course()
+    exercises = _exercises(course, [args.exercise] if args.exercise else [])
+    with _sandbox(course) as sandbox:
+        from o11y_course.grading import grade
+
+        report = grade(course, open_submission(course.root), exercises, sandbox=sandbox, public_only=True)
+    sys.stdout.write(render(report))
+    failed = [c for e in report.exercises for c in e.checks if c.status in ("fail", "error")]
+    return 1 if failed else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    course = find_course()
+    for exercise in _exercises(course, []):
+        print(f"{exercise.marker} {exercise.id:<36} {exercise.points:>3} pts  {exercise.title}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from o11y_course.verify import verify_exercise
+
+    course = find_course()
+    exercises = _exercises(course, [args.exercise] if args.exercise else [])
+    findings = []
+    with _sandbox(course) as sandbox:
+        for exercise in exercises:
+            for finding in verify_exercise(course, exercise, sandbox):
+                findings.append(finding)
+                mark = "ok  " if finding.ok else "FAIL"
+                print(f"{mark} {finding.exercise}  {finding.subject}: {finding.detail}", flush=True)
+    bad = [f for f in findings if not f.ok]
+    print(f"verify: {len(findings) - len(bad)} ok, {len(bad)} failed")
+    return 1 if bad else 0
+
+
+COMMANDS = {"grade": cmd_grade, "check": cmd_check, "list": cmd_list, "verify": cmd_verify}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to the command named in ``args``."""
+    return COMMANDS[args.command](args)

@@ -1,0 +1,102 @@
+"""One grading run: pytest over the course's checks, with the grader's own configuration only."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from o11y_course.course import Course, find_course
+from o11y_course.errors import GraderError
+from o11y_course.exercises import Exercise, discover
+from o11y_course.observe import Observer
+from o11y_course.plugin import PLUGIN_NAME, GradingPlugin
+from o11y_course.report.model import CheckResult, ExerciseResult, GradeReport
+from o11y_course.sandbox.client import Sandbox
+from o11y_course.state import GradingState
+from o11y_course.submission import Submission, open_submission
+
+CHECKS_INI = Path(__file__).with_name("checks.ini")
+_SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DEBUG")
+
+
+@contextlib.contextmanager
+def _isolated_pytest_env() -> Iterator[None]:
+    """No environment variable may add plugins or options to the grader's pytest run."""
+    saved = {k: os.environ.get(k) for k in (*_SCRUBBED_ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD")}
+    for key in _SCRUBBED_ENV:
+        os.environ.pop(key, None)
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def check_folders(course: Course, exercises: list[Exercise]) -> list[str]:
+    """The check folders of these exercises that exist in the course."""
+    return [str(course.checks_dir / e.id) for e in exercises if (course.checks_dir / e.id).is_dir()]
+
+
+def pytest_args(course: Course, folders: list[str]) -> list[str]:
+    """Arguments for the grader's pytest run over ``folders``."""
+    return [
+        "-c", str(CHECKS_INI),
+        "--rootdir", str(course.checks_dir),
+        "--noconftest",
+        "--import-mode=importlib",
+        "-p", "no:cacheprovider",
+        "-p", "no:terminal",
+        "-p", "no:stepwise",
+        "-W", "ignore",
+        *folders,
+    ]
+
+
+def grade(
+    course: Course,
+    submission: Submission,
+    exercises: list[Exercise],
+    *,
+    sandbox: Sandbox,
+    public_only: bool = False,
+) -> GradeReport:
+    """Run the checks of ``exercises`` against ``submission`` and return the report."""
+    state = GradingState(course, exercises, Observer(sandbox, submission), public_only)
+    folders = check_folders(course, exercises)
+    sink = io.StringIO()
+    code: int = pytest.ExitCode.NO_TESTS_COLLECTED
+    if folders:
+        with _isolated_pytest_env(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state)])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
+        raise GraderError(f"the checks could not run (pytest exit code {int(code)}): {sink.getvalue().strip()[-800:]}")
+    return GradeReport(
+        submission=str(submission.root),
+        exercises=[ExerciseResult(e.id, e.title, _ordered(state.results.get(e.id, []))) for e in exercises],
+    )
+
+
+def _ordered(results: list[CheckResult]) -> list[CheckResult]:
+    """Public checks first, then hidden, each in the order they ran."""
+    return sorted(results, key=lambda c: c.visibility == "hidden")
+
+
+def standalone_state(submission_path: Path, public_only: bool) -> tuple[GradingState, Callable[[], None]]:
+    """State for ``pytest -p o11y_course.plugin ... --submission PATH`` run by a course author."""
+    course = find_course()
+    sandbox = Sandbox(protected_dirs=list(course.protected_dirs()))
+    sandbox.start()
+    state = GradingState(course, discover(course.exercises_dir), Observer(sandbox, open_submission(submission_path)), public_only)
+    return state, sandbox.close
+
+
+__all__ = ["GraderError", "check_folders", "grade", "pytest_args", "standalone_state", "PLUGIN_NAME"]

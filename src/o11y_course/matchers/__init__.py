@@ -1,0 +1,1 @@
+"""Matchers: functions from plain observation data to "ok" or a teaching failure."""

@@ -1,0 +1,110 @@
+"""The pytest plugin that turns checks into scored results.
+
+Checks declare ``@pytest.mark.points(n)`` and optionally ``@pytest.mark.hidden``; their docstring is
+their title. They ask for observations through the ``observe`` fixture and never import learner code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from o11y_course.feedback import SubmissionError
+from o11y_course.observation import Observation
+from o11y_course.outcomes import check_title, classify
+from o11y_course.report.model import CheckResult
+from o11y_course.scenario import Scenario
+from o11y_course.state import GradingState
+
+PLUGIN_NAME = "o11y-grading"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("o11y", "o11y-course grading")
+    group.addoption("--submission", default=None, help="the submission to grade (learner repo or <tier>/<NN-slug>/ tree)")
+    group.addoption("--public-only", action="store_true", default=False, help="run only public checks")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): how many points a passing check earns")
+    config.addinivalue_line("markers", "hidden: a grading-only check, not shipped to learners")
+    if config.pluginmanager.has_plugin(PLUGIN_NAME) or config.getoption("--submission") is None:
+        return
+    # Standalone use: ``pytest -p o11y_course.plugin checks/... --submission PATH``.
+    from o11y_course.grading import standalone_state
+
+    state, close = standalone_state(Path(config.getoption("--submission")), config.getoption("--public-only"))
+    config.add_cleanup(close)
+    config.pluginmanager.register(GradingPlugin(state), PLUGIN_NAME)
+
+
+class GradingPlugin:
+    """Hooks and fixtures bound to one GradingState."""
+
+    def __init__(self, state: GradingState):
+        self.state = state
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        for item in items:
+            if item.get_closest_marker("points") is None:
+                raise pytest.UsageError(f"check {item.nodeid} has no @pytest.mark.points(n) marker")
+        if self.state.public_only:
+            hidden = [i for i in items if i.get_closest_marker("hidden") is not None]
+            if hidden:
+                config.hook.pytest_deselected(items=hidden)
+                items[:] = [i for i in items if i.get_closest_marker("hidden") is None]
+
+    @pytest.fixture
+    def observe(self, request: pytest.FixtureRequest) -> Callable[..., Observation]:
+        """A function that runs a scenario on the submission's exercise and returns its observation."""
+        exercise = self.state.exercise_for(request.path)
+
+        def _observe(scenario: Scenario, *, allow_error: bool = False) -> Observation:
+            observation = self.state.observer.observe(exercise, scenario)
+            if observation.error is not None and not allow_error:
+                raise SubmissionError(observation.error.describe())
+            return observation
+
+        return _observe
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed and report.fspath.endswith(".py"):
+            exercise = self.state.exercise_for(Path(report.fspath))
+            self.state.record(
+                exercise.id,
+                CheckResult(
+                    id=f"{exercise.id}::{Path(report.fspath).name}",
+                    title=f"checks in {Path(report.fspath).name} could not be loaded",
+                    points=0,
+                    visibility="public",
+                    status="error",
+                    message=str(report.longrepr)[-600:],
+                ),
+            )
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+        report = yield
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self._record(item, call, report)
+        return report
+
+    def _record(self, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+        exercise = self.state.exercise_for(item.path)
+        status, message, hint = classify(call.excinfo, report.skipped)
+        points = item.get_closest_marker("points")
+        self.state.record(
+            exercise.id,
+            CheckResult(
+                id=f"{exercise.id}::{item.name}",
+                title=check_title(item),
+                points=points.args[0] if points and points.args else 0,
+                visibility="hidden" if item.get_closest_marker("hidden") else "public",
+                status=status,
+                message=message,
+                hint=hint,
+            ),
+        )

@@ -1,0 +1,38 @@
+"""The state one grading run shares between the pytest plugin and the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from o11y_course.course import Course
+from o11y_course.errors import UsageError
+from o11y_course.exercises import Exercise
+from o11y_course.observe import Observer
+from o11y_course.report.model import CheckResult
+
+
+@dataclass
+class GradingState:
+    """Which submission and exercises are graded, how, and the results so far."""
+
+    course: Course
+    exercises: list[Exercise]
+    observer: Observer
+    public_only: bool = False
+    results: dict[str, list[CheckResult]] = field(default_factory=dict)
+
+    def exercise_for(self, check_file: Path) -> Exercise:
+        """The exercise a check file belongs to, from its place under checks/<tier>/<NN-slug>/."""
+        try:
+            rel = Path(check_file).resolve().relative_to(self.course.checks_dir.resolve())
+        except ValueError:
+            raise UsageError(f"check file {check_file} is not under {self.course.checks_dir}") from None
+        exercise_id = "/".join(rel.parts[:2])
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        raise UsageError(f"check file {check_file} belongs to no known exercise ({exercise_id})")
+
+    def record(self, exercise_id: str, result: CheckResult) -> None:
+        self.results.setdefault(exercise_id, []).append(result)
