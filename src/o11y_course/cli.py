@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="list the exercises in order")
 
+    hint = sub.add_parser("hint", help="reveal the next hint of an exercise")
+    hint.add_argument("exercise", help="the exercise: 02, metrics-endpoint, beginner/02 ...")
+
     verify = sub.add_parser("verify", help="prove reference = full marks, stub = zero, mutants fail as declared")
     verify.add_argument("exercise", nargs="?", help="verify only this exercise")
     return parser

@@ -66,6 +66,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hint(args: argparse.Namespace) -> int:
+    from o11y_course.hints import reveal_next
+
+    course = find_course()
+    exercise = _exercises(course, [args.exercise])[0]
+    number, text = reveal_next(exercise, course.state_dir / "hints.json")
+    total = len(exercise.hints)
+    if text is None:
+        print(f"{exercise.id}: all {total} hints are shown already; run `o11y check {exercise.folder[:2]}` and read its messages.")
+    else:
+        print(f"Hint {number}/{total} for {exercise.id}: {text}")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from o11y_course.verify import verify_exercise
 
@@ -83,7 +97,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-COMMANDS = {"grade": cmd_grade, "check": cmd_check, "list": cmd_list, "verify": cmd_verify}
+COMMANDS = {"grade": cmd_grade, "check": cmd_check, "list": cmd_list, "hint": cmd_hint, "verify": cmd_verify}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ import pytest
 
 from o11y_course.feedback import expect
 from o11y_course.matchers.http import scrape
-from o11y_course.matchers.metrics import expect_label_names, find_family, sample_value
+from o11y_course.matchers.metrics import expect_label_names, find_family, sample_value, shown
 from o11y_course.scenario import flask_scenario, get
 
 COUNTER = "app_requests_total"
@@ -40,13 +40,13 @@ def test_latency_histogram_declared(observe):
 @pytest.mark.points(2)
 def test_counts_each_request(observe):
     """Three GET / requests make app_requests_total{method="GET",endpoint="/",status="200"} equal 3."""
-    family = find_family(scrape(observe(THREE_HELLOS)), COUNTER, "counter")
+    family = find_family(scrape(observe(THREE_HELLOS)), COUNTER)
     labels = {"method": "GET", "endpoint": "/", "status": "200"}
     value = sample_value(family, COUNTER, labels)
     found = ", ".join(f"{s.labels} = {s.value:g}" for s in family.samples if s.name == COUNTER) or "no samples"
     expect(
         value == 3,
-        f"after three GET / the sample {COUNTER}{{method=\"GET\",endpoint=\"/\",status=\"200\"}} is {value}, expected 3 (found: {found}).",
+        f"after three GET / the sample {COUNTER}{{method=\"GET\",endpoint=\"/\",status=\"200\"}} is {shown(value)}, expected 3 (found: {found}).",
         "increment the counter once per request, in an after_request hook, with method, route template and str(status code)",
     )
 
@@ -54,11 +54,11 @@ def test_counts_each_request(observe):
 @pytest.mark.points(2)
 def test_histogram_counts_each_request(observe):
     """The latency histogram observed each of the three GET / requests once."""
-    family = find_family(scrape(observe(THREE_HELLOS)), HISTOGRAM, "histogram")
+    family = find_family(scrape(observe(THREE_HELLOS)), HISTOGRAM)
     count = sample_value(family, f"{HISTOGRAM}_count", {"endpoint": "/"})
     inf_bucket = sample_value(family, f"{HISTOGRAM}_bucket", {"endpoint": "/", "le": "+Inf"})
     expect(
         count == 3 and inf_bucket == 3,
-        f"after three GET / the histogram's {HISTOGRAM}_count{{endpoint=\"/\"}} is {count}, expected 3.",
+        f"after three GET / the histogram's {HISTOGRAM}_count{{endpoint=\"/\"}} is {shown(count)}, expected 3.",
         "observe the elapsed seconds once per request (perf_counter() at the start, observe in after_request)",
     )

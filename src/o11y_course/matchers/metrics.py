@@ -25,6 +25,10 @@ class Exposition:
     families: dict[str, Metric]
     source: str
 
+    def has(self, name: str) -> bool:
+        """True when a family is exposed as ``name`` (a counter may be stored under its base name)."""
+        return name in self.families or name.removesuffix("_total") in self.families
+
     def names(self) -> list[str]:
         """Exposed family names (a counter shows as its ``_total`` name)."""
         return sorted(_exposed_name(f) for f in self.families.values())
@@ -58,17 +62,16 @@ def excerpt(family: Metric, max_samples: int = 4) -> str:
     return "\n".join("    " + line for line in lines)
 
 
-def find_family(expo: Exposition, name: str, kind: str) -> Metric:
-    """The family exposed as ``name``; fails when absent or of another type than ``kind``."""
-    base = name.removesuffix("_total") if kind == "counter" else name
-    family = expo.families.get(base) or expo.families.get(name)
+def find_family(expo: Exposition, name: str, kind: str | None = None) -> Metric:
+    """The family exposed as ``name``; fails when absent or (when ``kind`` is given) of another type."""
+    family = expo.families.get(name) or expo.families.get(name.removesuffix("_total"))
     if family is None:
         others = ", ".join(n for n in expo.names() if not n.startswith(("python_", "process_"))) or "no app metrics"
         raise CheckFailure(
-            f"{expo.source} has no metric {name} (a {kind}); it has: {others}.",
+            f"{expo.source} has no metric {name}; it has: {others}.",
             f"create it with the exact name {name!r} on the app's registry, then make a request so it has samples",
         )
-    if family.type != kind:
+    if kind is not None and family.type != kind:
         raise CheckFailure(
             f"{name} is a {family.type}, expected a {kind}. Found:\n{excerpt(family)}",
             KIND_HINTS.get(kind),
@@ -116,6 +119,11 @@ def sample_value(family: Metric, sample_name: str, labels: dict[str, str]) -> fl
         if sample.labels == labels:
             return sample.value
     return None
+
+
+def shown(value: float | None) -> str:
+    """A sample value for a message: ``3``, or ``no sample`` when it is missing."""
+    return "no sample" if value is None else f"{value:g}"
 
 
 def describe_values(values: Iterable[str], limit: int = 3) -> str:
