@@ -8,11 +8,13 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import sys
+
 import pytest
 
 from o11y_course.course import Course, find_course
 from o11y_course.errors import GraderError
-from o11y_course.exercises import Exercise, discover
+from o11y_course.exercises import TIERS, Exercise, discover
 from o11y_course.observe import Observer
 from o11y_course.plugin import PLUGIN_NAME, GradingPlugin
 from o11y_course.report.model import CheckResult, ExerciseResult, GradeReport
@@ -52,6 +54,7 @@ def pytest_args(course: Course, folders: list[str]) -> list[str]:
         "-c", str(CHECKS_INI),
         "--rootdir", str(course.checks_dir),
         "--noconftest",
+        "--continue-on-collection-errors",
         "--import-mode=importlib",
         "-p", "no:cacheprovider",
         "-p", "no:terminal",
@@ -76,13 +79,22 @@ def grade(
     code: int = pytest.ExitCode.NO_TESTS_COLLECTED
     if folders:
         with _isolated_pytest_env(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state)])
+            try:
+                code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state)])
+            finally:
+                _forget_check_modules()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise GraderError(f"the checks could not run (pytest exit code {int(code)}): {sink.getvalue().strip()[-800:]}")
     return GradeReport(
         submission=str(submission.root),
         exercises=[ExerciseResult(e.id, e.title, _ordered(state.results.get(e.id, []))) for e in exercises],
     )
+
+
+def _forget_check_modules() -> None:
+    """Drop imported check modules (named ``<tier>.<NN-slug>.test_x``) so the next run loads its own."""
+    for name in [n for n in sys.modules if n.split(".", 1)[0] in TIERS]:
+        del sys.modules[name]
 
 
 def _ordered(results: list[CheckResult]) -> list[CheckResult]:

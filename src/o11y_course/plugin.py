@@ -72,7 +72,7 @@ class GradingPlugin:
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed and report.fspath.endswith(".py"):
-            exercise = self.state.exercise_for(Path(report.fspath))
+            exercise = self.state.exercise_for(self.state.course.checks_dir / report.fspath)
             self.state.record(
                 exercise.id,
                 CheckResult(

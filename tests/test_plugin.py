@@ -1,0 +1,100 @@
+"""The grading plugin: markers, visibility, statuses, and isolation from submissions' pytest files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from o11y_course.course import Course
+from o11y_course.errors import GraderError
+from o11y_course.exercises import discover
+from o11y_course.grading import grade
+from o11y_course.submission import open_submission
+
+EXERCISE = "beginner/02-metrics-endpoint"
+
+
+@pytest.fixture
+def tiny_course(course, tmp_path) -> Course:
+    """beginner/02 with a check folder the test writes itself."""
+    shutil.copytree(course.root / "exercises" / EXERCISE, tmp_path / "exercises" / EXERCISE)
+    shutil.copytree(course.root / "reference" / EXERCISE, tmp_path / "reference" / EXERCISE)
+    (tmp_path / "checks" / EXERCISE).mkdir(parents=True)
+    return Course(tmp_path)
+
+
+def write_check(course: Course, body: str, name: str = "test_public.py") -> None:
+    (course.checks_dir / EXERCISE / name).write_text(body)
+
+
+def grade_reference(course: Course, sandbox, public_only: bool = False):
+    report = grade(course, open_submission(course.reference_dir), discover(course.exercises_dir), sandbox=sandbox, public_only=public_only)
+    return report.exercises[0].checks
+
+
+HEADER = "import pytest\nfrom o11y_course.scenario import flask_scenario, get\nS = flask_scenario('s', [get('/')])\n"
+
+
+def test_statuses_titles_and_points(tiny_course, repo_sandbox):
+    """pass, fail, error and skip map from what the check did; the docstring is the title."""
+    write_check(tiny_course, HEADER + '''
+@pytest.mark.points(2)
+def test_ok(observe):
+    """It answers."""
+    assert observe(S).responses[0].status == 200
+
+@pytest.mark.points(1)
+def test_plain_assert(observe):
+    assert observe(S).responses[0].status == 404, "expected a 404"
+
+@pytest.mark.points(1)
+def test_skipped(observe):
+    pytest.skip("prometheus is not installed: apt-get install prometheus")
+
+@pytest.mark.points(1)
+def test_broken_check(observe):
+    {}["x"]
+''')
+    checks = {c.name: c for c in grade_reference(tiny_course, repo_sandbox)}
+    assert (checks["test_ok"].status, checks["test_ok"].title, checks["test_ok"].points) == ("pass", "It answers.", 2)
+    assert (checks["test_plain_assert"].status, checks["test_plain_assert"].message) == ("fail", "expected a 404")
+    assert checks["test_skipped"].status == "skip" and "apt-get install prometheus" in checks["test_skipped"].message
+    assert checks["test_broken_check"].status == "error" and "The check itself failed (KeyError" in checks["test_broken_check"].message
+
+
+def test_hidden_marker_and_public_only(tiny_course, repo_sandbox):
+    """Hidden checks are marked hidden, and --public-only leaves them out."""
+    write_check(tiny_course, HEADER + "@pytest.mark.points(1)\ndef test_pub(observe):\n    observe(S)\n")
+    write_check(tiny_course, HEADER + "@pytest.mark.points(1)\n@pytest.mark.hidden\ndef test_hid(observe):\n    observe(S)\n", "test_hidden.py")
+    assert {c.name: c.visibility for c in grade_reference(tiny_course, repo_sandbox)} == {"test_pub": "public", "test_hid": "hidden"}
+    assert [c.name for c in grade_reference(tiny_course, repo_sandbox, public_only=True)] == ["test_pub"]
+
+
+def test_check_without_points_is_refused(tiny_course, repo_sandbox):
+    """A check without a points marker is an authoring error, reported as a grader problem."""
+    write_check(tiny_course, "def test_x():\n    pass\n")
+    with pytest.raises(GraderError, match="has no @pytest.mark.points"):
+        grade_reference(tiny_course, repo_sandbox)
+
+
+def test_broken_check_file_is_reported(tiny_course, repo_sandbox):
+    """A check file that cannot be imported shows up as an error result, not a crash."""
+    write_check(tiny_course, "import pytest\nthis is not python\n")
+    (check,) = grade_reference(tiny_course, repo_sandbox)
+    assert check.status == "error" and "could not be loaded" in check.title
+
+
+def test_standalone_pytest_use(course):
+    """Course authors can run checks with plain pytest and the plugin."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "o11y_course.plugin", "-q", "--noconftest", "-p", "no:cacheprovider",
+         str(course.checks_dir / EXERCISE), "--submission", str(course.reference_dir), "--rootdir", str(course.checks_dir),
+         "--import-mode=importlib", "-c", str(Path(__file__).parent / "empty.ini")],
+        cwd=course.root, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "12 passed" in result.stdout
