@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from o11y_course import __version__
 from o11y_course.errors import GraderError, UsageError

@@ -5,10 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import sys
 
 import pytest
 

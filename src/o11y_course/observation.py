@@ -85,7 +85,7 @@ class Observation:
     error: LearnerError | None = None
 
     @classmethod
-    def from_outcome(cls, scenario: str, outcome: dict[str, Any]) -> "Observation":
+    def from_outcome(cls, scenario: str, outcome: dict[str, Any]) -> Observation:
         """Build an observation from the sandbox's outcome dict."""
         result = outcome.get("result") or {}
         error = None

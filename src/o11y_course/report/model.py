@@ -91,7 +91,7 @@ class GradeReport:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "GradeReport":
+    def from_dict(cls, data: dict[str, Any]) -> GradeReport:
         """Read a report back from its JSON form."""
         return cls(
             submission=data["submission"],
