@@ -53,7 +53,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     with _sandbox(course) as sandbox:
         from o11y_course.grading import grade
 
-        report = grade(course, open_submission(course.root), exercises, sandbox=sandbox, public_only=True)
+        report = grade(course, open_submission(course.root), exercises, sandbox=sandbox, public_only=True, self_check=True)
     sys.stdout.write(render(report))
     failed = [c for e in report.exercises for c in e.checks if c.status in ("fail", "error")]
     return 1 if failed else 0

@@ -23,6 +23,10 @@ class SubmissionError(Exception):
         self.hint = hint
 
 
+class GraderMisconfigured(Exception):
+    """A real component the check needs (Prometheus, promtool) is missing while grading: status ``error``."""
+
+
 def fail(message: str, hint: str | None = None) -> NoReturn:
     """Fail the current check with a message and an optional hint."""
     raise CheckFailure(message, hint)

@@ -70,9 +70,14 @@ def grade(
     *,
     sandbox: Sandbox,
     public_only: bool = False,
+    self_check: bool = False,
 ) -> GradeReport:
-    """Run the checks of ``exercises`` against ``submission`` and return the report."""
-    state = GradingState(course, exercises, Observer(sandbox, submission), public_only)
+    """Run the checks of ``exercises`` against ``submission`` and return the report.
+
+    ``self_check`` marks a learner's local run: a check whose real component (Prometheus,
+    promtool) is missing is skipped with an install hint instead of counting as an error.
+    """
+    state = GradingState(course, exercises, Observer(sandbox, submission), public_only, self_check)
     folders = check_folders(course, exercises)
     sink = io.StringIO()
     code: int = pytest.ExitCode.NO_TESTS_COLLECTED
@@ -106,7 +111,8 @@ def standalone_state(submission_path: Path, public_only: bool) -> tuple[GradingS
     course = find_course()
     sandbox = Sandbox(protected_dirs=list(course.protected_dirs()))
     sandbox.start()
-    state = GradingState(course, discover(course.exercises_dir), Observer(sandbox, open_submission(submission_path)), public_only)
+    submission = open_submission(submission_path)
+    state = GradingState(course, discover(course.exercises_dir), Observer(sandbox, submission), public_only, self_check=public_only)
     return state, sandbox.close
 
 

@@ -12,7 +12,7 @@ from o11y_course.scenario import HttpExchange
 class LearnerError:
     """Why a sandbox run did not complete: the learner's code crashed, hung, exited or misbehaved."""
 
-    kind: str  # exception | timeout | output | exit | sandbox | sandbox-died | missing | result-size
+    kind: str  # exception | timeout | output | exit | processes | sandbox | sandbox-died | missing | result-size
     phase: str | None = None
     type: str | None = None
     message: str = ""
@@ -22,7 +22,7 @@ class LearnerError:
     @property
     def during_import(self) -> bool:
         """True when the failure happened before the scenario could start (so every scenario fails)."""
-        return self.kind == "missing" or (self.phase or "").startswith("import") or self.phase in (None, "contract")
+        return self.kind == "missing" or (self.phase or "").startswith("import") or self.phase in (None, "contract", "copy")
 
     def describe(self) -> str:
         """One or two sentences for the learner, plus the last learner frame when there is one."""
@@ -35,7 +35,10 @@ class LearnerError:
             elif self.type == "MissingName":
                 text = f"{self.message}: define it with the name and signature the task's contract gives"
             elif self.type == "SandboxViolation":
-                text = f"Your code tried something the grader forbids{where}: {self.message}"
+                who = "Your submission" if self.phase == "copy" else "Your code"
+                text = f"{who} tried something the grader forbids{where}: {self.message}"
+            elif self.type == "WrongType":
+                text = f"{self.message}: return what the task's contract says {_phase_subject(self.phase)} returns"
             elif self.type == "MemoryError":
                 text = f"Your code ran out of memory{where} (limit {limits.get('memory_mb', '?')} MB)"
         elif self.kind == "timeout":
@@ -48,6 +51,12 @@ class LearnerError:
         elif self.kind == "exit":
             how = self.details.get("signal") or f"exit code {self.details.get('exit_code')}"
             text = f"Your code ended the process ({how}){where} before the check finished: never call os._exit() or kill the process"
+        elif self.kind == "processes":
+            count = self.details.get("count", 1)
+            text = (
+                f"Your code started {count} process{'' if count == 1 else 'es'} by getting around the grader's guard "
+                f"(native code); starting processes is not allowed while grading, so the grader killed {'it' if count == 1 else 'them'}"
+            )
         elif self.kind == "missing":
             text = self.message
         elif self.kind == "sandbox-died":
@@ -68,7 +77,14 @@ def _phase_words(phase: str) -> str:
         return "running create_app()"
     if phase == "contract":
         return "looking up the contract's names"
+    if phase == "copy":
+        return "copying your exercise folder"
     return phase
+
+
+def _phase_subject(phase: str | None) -> str:
+    """``create_app()`` for the phase ``create_app``; the function a WrongType failure is about."""
+    return f"{phase}()" if phase and phase.isidentifier() else "it"
 
 
 @dataclass(frozen=True)
@@ -93,6 +109,8 @@ class Observation:
             raw = dict(outcome["error"])
             details = {k: outcome[k] for k in ("exit_code", "signal") if k in outcome}
             details["limits"] = raw.pop("limits", {})
+            if "count" in raw:
+                details["count"] = raw.pop("count")
             error = LearnerError(
                 kind=raw.get("kind", "exception"),
                 phase=raw.get("phase") or outcome.get("phase"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from o11y_course.feedback import CheckFailure, SubmissionError
+from o11y_course.feedback import CheckFailure, GraderMisconfigured, SubmissionError
 
 
 def check_title(item: pytest.Item) -> str:
@@ -28,6 +28,8 @@ def classify(excinfo: pytest.ExceptionInfo[BaseException] | None, skipped: bool)
         return "fail", exc.message, exc.hint or ""
     if isinstance(exc, SubmissionError):
         return "error", exc.message, exc.hint or ""
+    if isinstance(exc, GraderMisconfigured):
+        return "error", str(exc), ""
     if isinstance(exc, AssertionError):
         text = str(exc).split("\nassert ", 1)[0].strip() or "the check's assertion failed"
         return "fail", text, ""

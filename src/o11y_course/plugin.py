@@ -85,6 +85,13 @@ class GradingPlugin:
                 ),
             )
 
+    @pytest.fixture
+    def tool(self) -> Callable[[str, str], str]:
+        """A function ``tool(name, package)`` giving a real component's path (or skip/error when missing)."""
+        from o11y_course.real.tools import require_tool
+
+        return lambda name, package: require_tool(name, package, self_check=self.state.self_check)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
         report = yield

@@ -15,13 +15,16 @@ from o11y_course.sandbox.runner import run_spawned
 
 START_ENV = "O11Y_SANDBOX_START"  # "fork" (default where available) or "spawn"
 GRACE_SECONDS = 30.0  # time the zygote itself may take beyond a run's own timeout
+# Sandbox processes start in the folder that holds the o11y_course package: ``python -m`` puts its
+# working directory first on sys.path, and the caller's (perhaps a submission) must never be there.
+SAFE_CWD = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Sandbox:
     """Runs learner code in bounded children forked from one pre-warmed zygote process."""
 
     def __init__(self, protected_dirs: list[str] | None = None):
-        self.protected_dirs = [str(p) for p in protected_dirs or []]
+        self.protected_dirs = [os.path.abspath(p) for p in protected_dirs or []]
         wanted = os.environ.get(START_ENV, "fork" if hasattr(os, "fork") else "spawn")
         self.mode = "fork" if wanted == "fork" and hasattr(os, "fork") else "spawn"
         self._zygote: subprocess.Popen[bytes] | None = None
@@ -37,13 +40,14 @@ class Sandbox:
                 stdout=subprocess.PIPE,
                 stderr=None if os.environ.get("O11Y_DEBUG") else subprocess.DEVNULL,
                 env=env,
+                cwd=SAFE_CWD,
                 start_new_session=True,
             )
 
     def run(self, exercise_dir: str, driver: str, params: dict[str, Any], limits: Limits) -> dict[str, Any]:
         """Run ``driver`` on the learner files in ``exercise_dir``; returns the outcome dict."""
         request = {
-            "exercise_dir": str(exercise_dir),
+            "exercise_dir": os.path.abspath(exercise_dir),
             "driver": driver,
             "params": params,
             "limits": limits.__dict__,
@@ -95,7 +99,7 @@ class Sandbox:
             if zygote.stdout:
                 zygote.stdout.close()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         self.start()
         return self
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import traceback
 from typing import Any
 
+COPY_PHASE = "copy"  # copying the submission's exercise folder, before any learner code runs
+
 
 class LearnerCrash(Exception):
     """Learner code raised (or exited) during a phase of a scenario."""

@@ -28,14 +28,17 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
-def _reap_zombies() -> None:
+def _reap_zombies() -> set[int]:
+    """Reap every child that has already ended; returns their pids."""
+    reaped: set[int] = set()
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            return reaped
         if pid == 0:
-            return
+            return reaped
+        reaped.add(pid)
 
 
 def kill_group(pgid: int) -> None:
@@ -48,20 +51,24 @@ def kill_group(pgid: int) -> None:
 
 
 def sweep_orphans(rounds: int = 50) -> int:
-    """Kill every remaining child of this (sub-reaper) process; returns how many were killed."""
-    killed = 0
+    """Kill and reap every remaining child of this (sub-reaper) process; returns how many there were.
+
+    Call it after the sandbox child itself has been reaped: every process counted here was started
+    by learner code (and outlived the run or its process group), never by the grader.
+    """
+    found: set[int] = set()
     me = os.getpid()
     for _ in range(rounds):
-        _reap_zombies()
+        found |= _reap_zombies()
         children = _children_of(me)
         if not children:
             break
         for pid in children:
             try:
                 os.kill(pid, signal.SIGKILL)
-                killed += 1
+                found.add(pid)
             except ProcessLookupError:
                 pass
         time.sleep(0.01)
-    _reap_zombies()
-    return killed
+    found |= _reap_zombies()
+    return len(found)

@@ -65,6 +65,7 @@ def run_spawned(request: dict[str, Any]) -> dict[str, Any]:
             stdout=out_w,
             stderr=out_w,
             pass_fds=(result_w,),
+            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),  # never the caller's folder
             start_new_session=True,
         )
     finally:

@@ -86,8 +86,7 @@ def supervise(pid: int, result_r: int, out_r: int, limits: Limits, *, reaper: bo
     kill_group(pid)
     if status is None:
         _, status = os.waitpid(pid, 0)
-    if reaper:
-        sweep_orphans()
+    strays = sweep_orphans() if reaper else 0
     selector.close()
     phase, final = _decode_messages(bytes(result_buf))
     outcome: dict[str, Any] = {
@@ -100,8 +99,14 @@ def supervise(pid: int, result_r: int, out_r: int, limits: Limits, *, reaper: bo
         outcome["error"] = {"kind": stopped_for, "phase": phase, "limits": limits.__dict__}
     elif final is None:
         outcome["error"] = {"kind": "exit", "phase": phase}
+    elif strays and "result" in final:
+        # The guards refuse to start processes, so these got around them (native code): a run that
+        # did so is not judged on its result, whatever the result says.
+        outcome["error"] = {"kind": "processes", "phase": phase, "count": strays, "limits": limits.__dict__}
     else:
         outcome.update(final)
+        if isinstance(outcome.get("error"), dict):  # the learner's message may need the limits (memory)
+            outcome["error"] = {**outcome["error"], "limits": limits.__dict__}
     return outcome
 
 

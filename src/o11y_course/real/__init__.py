@@ -1,0 +1,1 @@
+"""Real components the checks can run: the Prometheus server and promtool, on loopback only."""

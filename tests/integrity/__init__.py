@@ -1,0 +1,1 @@
+"""Integrity tests: hostile submissions get a fair, explained score, in bounded time, leaving no process behind."""

@@ -1,0 +1,77 @@
+"""Observations are cached per (exercise, scenario), and a broken import is not retried."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from o11y_course.exercises import Exercise
+from o11y_course.observe import Observer
+from o11y_course.scenario import flask_scenario, get
+from o11y_course.submission import Submission
+
+EXERCISE = Exercise("beginner/02-metrics-endpoint", "T", "beginner", 2, ("app.py",), 20)
+OTHER = Exercise("beginner/03-log-levels", "T", "beginner", 3, ("app.py",), 10)
+
+
+class CountingSandbox:
+    """Stands in for the sandbox: records runs and answers with a canned outcome."""
+
+    def __init__(self, outcome: dict):
+        self.outcome = outcome
+        self.runs: list[tuple[str, dict]] = []
+
+    def run(self, exercise_dir, driver, params, limits):
+        self.runs.append((exercise_dir, params))
+        return self.outcome
+
+
+@pytest.fixture
+def submission(tmp_path: Path) -> Submission:
+    """A submission with app.py in both exercises."""
+    for exercise in (EXERCISE, OTHER):
+        (tmp_path / exercise.id).mkdir(parents=True)
+        (tmp_path / exercise.id / "app.py").write_text("")
+    return Submission(tmp_path, tmp_path)
+
+
+def test_same_scenario_runs_once(submission):
+    """Asking twice for one scenario runs it once; another scenario or exercise runs again."""
+    sandbox = CountingSandbox({"result": {"responses": []}})
+    observer = Observer(sandbox, submission)
+    first, second = flask_scenario("a", [get("/")]), flask_scenario("b", [get("/x")])
+    assert observer.observe(EXERCISE, first) is observer.observe(EXERCISE, first)
+    observer.observe(EXERCISE, second)
+    observer.observe(OTHER, first)
+    assert len(sandbox.runs) == 3
+
+
+def test_import_failure_is_not_retried(submission):
+    """When importing the learner module failed, other scenarios of that exercise reuse the failure."""
+    sandbox = CountingSandbox({"error": {"kind": "timeout", "phase": "import app.py", "limits": {"timeout": 3}}})
+    observer = Observer(sandbox, submission)
+    one = observer.observe(EXERCISE, flask_scenario("a", [get("/")]))
+    two = observer.observe(EXERCISE, flask_scenario("b", [get("/x")]))
+    assert len(sandbox.runs) == 1
+    assert one.error == two.error and "did not finish within 3 s while importing app.py" in two.error.describe()
+
+
+def test_request_failure_is_per_scenario(submission):
+    """A crash while handling one request does not condemn the other scenarios."""
+    sandbox = CountingSandbox({"error": {"kind": "exception", "phase": "request GET /", "type": "KeyError", "message": "'x'"}})
+    observer = Observer(sandbox, submission)
+    observer.observe(EXERCISE, flask_scenario("a", [get("/")]))
+    observer.observe(EXERCISE, flask_scenario("b", [get("/x")]))
+    assert len(sandbox.runs) == 2
+
+
+def test_missing_file_is_explained_without_running(submission, tmp_path):
+    """A submission without the exercise's file gets a message naming it, and nothing runs."""
+    (tmp_path / EXERCISE.id / "app.py").unlink()
+    sandbox = CountingSandbox({})
+    observation = Observer(sandbox, submission).observe(EXERCISE, flask_scenario("a", [get("/")]))
+    assert not sandbox.runs
+    assert observation.error.describe() == (
+        "The submission lacks beginner/02-metrics-endpoint/app.py: restore the file from the template."
+    )
