@@ -10,15 +10,15 @@ import pytest
 from o11y_course.course import Course
 from o11y_course.exercises import discover
 from o11y_course.verify import verify_exercise
-from tests.conftest import REPO
+from tests.conftest import REPO, real_components_off
 
 EXERCISES = discover(Course(REPO).exercises_dir)
 
 
 @pytest.fixture(scope="module")
 def findings(course, repo_sandbox):
-    """All verification findings, computed once."""
-    return {e.id: verify_exercise(course, e, repo_sandbox) for e in EXERCISES}
+    """All verification findings, computed once (real-component checks too, where the tools exist)."""
+    return {e.id: verify_exercise(course, e, repo_sandbox, skip_real=real_components_off()) for e in EXERCISES}
 
 
 @pytest.mark.parametrize("exercise", [e.id for e in EXERCISES])

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from o11y_course import __version__
 from o11y_course.errors import GraderError, UsageError
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "classroom", "classroom50", "gradescope", "junit", "markdown")
+REVEAL_LEVELS = ("hidden", "titles", "none")  # o11y_course.report.reveal.REVEAL_LEVELS, kept here so parsing stays import-light
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -21,10 +22,16 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("path", help="the submission's folder")
     grade.add_argument("--format", default="text", help=f"report format: {', '.join(FORMATS)} (default text)")
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
+    grade.add_argument(
+        "--reveal",
+        choices=REVEAL_LEVELS,
+        help="how much of the hidden checks the platform formats show: hidden (messages too), titles (default), none",
+    )
     grade.add_argument("--exercise", "-e", action="append", default=[], help="grade only this exercise (repeatable)")
 
     check = sub.add_parser("check", help="run the public checks on this checkout's exercises")
     check.add_argument("exercise", nargs="?", help="one exercise: 02, metrics-endpoint, beginner/02 ...")
+    check.add_argument("--no-real", action="store_true", help="skip the slower checks that start a real Prometheus or promtool")
 
     sub.add_parser("list", help="list the exercises in order")
 
@@ -33,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser("verify", help="prove reference = full marks, stub = zero, mutants fail as declared")
     verify.add_argument("exercise", nargs="?", help="verify only this exercise")
+    verify.add_argument("--no-real", action="store_true", help="skip the checks that need a real Prometheus or promtool")
     return parser
 
 

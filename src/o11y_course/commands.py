@@ -19,6 +19,19 @@ def _sandbox(course: Course) -> Sandbox:
     return sandbox
 
 
+def _prestart_real(exercises: list[Exercise], skip: bool = False) -> None:
+    """Start real components the exercises need now, so their start-up overlaps the quick checks."""
+    import shutil
+
+    if skip or not any("prometheus" in e.real for e in exercises):
+        return
+    binary = shutil.which("prometheus")
+    if binary:
+        from o11y_course.real.scraping import prestart
+
+        prestart(binary)
+
+
 def _exercises(course: Course, wanted: list[str]) -> list[Exercise]:
     everything = discover(course.exercises_dir)
     if not everything:
@@ -27,20 +40,24 @@ def _exercises(course: Course, wanted: list[str]) -> list[Exercise]:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from o11y_course.report import REPORTERS
+    from o11y_course.report import REPORTERS, REVEAL_FORMATS
 
     if args.format not in REPORTERS:
         raise UsageError(f"unknown format {args.format!r}; choose one of: {', '.join(REPORTERS)}")
+    options = {} if args.reveal is None else {"reveal": args.reveal}
+    if options and args.format not in REVEAL_FORMATS:
+        raise UsageError(f"--reveal applies to the formats {', '.join(sorted(REVEAL_FORMATS))}, not {args.format!r}")
     course = find_course()
     from o11y_course.submission import open_submission
 
     submission = open_submission(Path(args.path))
     exercises = _exercises(course, args.exercise)
+    _prestart_real(exercises)
     with _sandbox(course) as sandbox:
         from o11y_course.grading import grade
 
         report = grade(course, submission, exercises, sandbox=sandbox, public_only=args.public_only)
-    sys.stdout.write(REPORTERS[args.format](report))
+    sys.stdout.write(REPORTERS[args.format](report, **options))
     return 0
 
 
@@ -50,10 +67,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     course = find_course()
     exercises = _exercises(course, [args.exercise] if args.exercise else [])
+    _prestart_real(exercises, skip=args.no_real)
     with _sandbox(course) as sandbox:
         from o11y_course.grading import grade
 
-        report = grade(course, open_submission(course.root), exercises, sandbox=sandbox, public_only=True, self_check=True)
+        report = grade(
+            course, open_submission(course.root), exercises, sandbox=sandbox, public_only=True, self_check=True, skip_real=args.no_real
+        )
     sys.stdout.write(render(report))
     failed = [c for e in report.exercises for c in e.checks if c.status in ("fail", "error")]
     return 1 if failed else 0
@@ -86,9 +106,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     course = find_course()
     exercises = _exercises(course, [args.exercise] if args.exercise else [])
     findings = []
+    _prestart_real(exercises, skip=args.no_real)
     with _sandbox(course) as sandbox:
         for exercise in exercises:
-            for finding in verify_exercise(course, exercise, sandbox):
+            for finding in verify_exercise(course, exercise, sandbox, skip_real=args.no_real):
                 findings.append(finding)
                 mark = "ok  " if finding.ok else "FAIL"
                 print(f"{mark} {finding.exercise}  {finding.subject}: {finding.detail}", flush=True)

@@ -26,6 +26,7 @@ class Exercise:
     points: int
     hints: tuple[str, ...] = field(default=())
     timeout: float | None = None
+    real: tuple[str, ...] = ()  # real components some checks start, e.g. ("prometheus",)
 
     @property
     def folder(self) -> str:
@@ -77,6 +78,7 @@ def load_exercise(toml_path: Path, exercises_root: Path) -> Exercise:
         points=data["points"],
         hints=tuple(hints),
         timeout=data.get("timeout"),
+        real=tuple(data.get("real", ())),
     )
 
 

@@ -71,13 +71,16 @@ def grade(
     sandbox: Sandbox,
     public_only: bool = False,
     self_check: bool = False,
+    only: frozenset[str] | None = None,
+    skip_real: bool = False,
+    exclude_real: bool = False,
 ) -> GradeReport:
     """Run the checks of ``exercises`` against ``submission`` and return the report.
 
     ``self_check`` marks a learner's local run: a check whose real component (Prometheus,
     promtool) is missing is skipped with an install hint instead of counting as an error.
     """
-    state = GradingState(course, exercises, Observer(sandbox, submission), public_only, self_check)
+    state = GradingState(course, exercises, Observer(sandbox, submission), public_only, self_check, only, skip_real, exclude_real)
     folders = check_folders(course, exercises)
     sink = io.StringIO()
     code: int = pytest.ExitCode.NO_TESTS_COLLECTED

@@ -16,8 +16,9 @@ TIMEOUT_ENV = "O11Y_TIMEOUT"  # seconds per scenario, overriding the exercise's 
 
 
 def default_limits(exercise: Exercise, scenario: Scenario) -> Limits:
-    """The exercise's limits, with ``$O11Y_TIMEOUT`` taking precedence."""
-    timeout = float(os.environ.get(TIMEOUT_ENV) or scenario.timeout or exercise.timeout or Limits.timeout)
+    """Limits for one run: a scenario's own timeout (one that waits for a real component) comes first,
+    then ``$O11Y_TIMEOUT``, then the exercise's ``timeout``."""
+    timeout = float(scenario.timeout or os.environ.get(TIMEOUT_ENV) or exercise.timeout or Limits.timeout)
     return Limits(timeout=timeout)
 
 

@@ -11,7 +11,9 @@ def check_title(item: pytest.Item) -> str:
     """The check's learner-facing title: the first line of its docstring, else its name."""
     doc = getattr(getattr(item, "obj", None), "__doc__", None) or ""
     first = doc.strip().splitlines()[0].strip() if doc.strip() else ""
-    return first or item.name.removeprefix("test_").replace("_", " ")
+    title = first or item.name.removeprefix("test_").replace("_", " ")
+    callspec = getattr(item, "callspec", None)
+    return f"{title} [{callspec.id}]" if callspec is not None else title
 
 
 def classify(excinfo: pytest.ExceptionInfo[BaseException] | None, skipped: bool) -> tuple[str, str, str]:

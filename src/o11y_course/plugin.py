@@ -30,6 +30,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): how many points a passing check earns")
     config.addinivalue_line("markers", "hidden: a grading-only check, not shipped to learners")
+    config.addinivalue_line("markers", "real: the check starts a real component (runs last, after the quick checks)")
     if config.pluginmanager.has_plugin(PLUGIN_NAME) or config.getoption("--submission") is None:
         return
     # Standalone use: ``pytest -p o11y_course.plugin checks/... --submission PATH``.
@@ -51,11 +52,17 @@ class GradingPlugin:
         for item in items:
             if item.get_closest_marker("points") is None:
                 raise pytest.UsageError(f"check {item.nodeid} has no @pytest.mark.points(n) marker")
-        if self.state.public_only:
-            hidden = [i for i in items if i.get_closest_marker("hidden") is not None]
-            if hidden:
-                config.hook.pytest_deselected(items=hidden)
-                items[:] = [i for i in items if i.get_closest_marker("hidden") is None]
+        only = self.state.only
+        dropped = [
+            i for i in items
+            if (self.state.public_only and i.get_closest_marker("hidden") is not None)
+            or (only is not None and i.name not in only)
+            or (self.state.exclude_real and i.get_closest_marker("real") is not None)
+        ]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [i for i in items if i not in dropped]
+        items.sort(key=lambda i: i.get_closest_marker("real") is not None)  # slow real components last
 
     @pytest.fixture
     def observe(self, request: pytest.FixtureRequest) -> Callable[..., Observation]:
@@ -90,7 +97,12 @@ class GradingPlugin:
         """A function ``tool(name, package)`` giving a real component's path (or skip/error when missing)."""
         from o11y_course.real.tools import require_tool
 
-        return lambda name, package: require_tool(name, package, self_check=self.state.self_check)
+        def _tool(name: str, package: str) -> str:
+            if self.state.skip_real:
+                pytest.skip(f"skipped: checks with a real {name} are off (--no-real)")
+            return require_tool(name, package, self_check=self.state.self_check)
+
+        return _tool
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:

@@ -21,6 +21,9 @@ class GradingState:
     observer: Observer
     public_only: bool = False
     self_check: bool = False  # a learner's local check: missing real components are skipped, not errors
+    only: frozenset[str] | None = None  # run only checks with these function names (None: all)
+    skip_real: bool = False  # skip checks that need a real component (o11y check --no-real)
+    exclude_real: bool = False  # leave checks marked ``real`` out of the run entirely
     results: dict[str, list[CheckResult]] = field(default_factory=dict)
 
     def exercise_for(self, check_file: Path) -> Exercise:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from o11y_course.report import json_report, text
-from o11y_course.report.model import GradeReport
+from o11y_course.report import classroom, classroom50, gradescope, json_report, junit, markdown, text
 
-REPORTERS: dict[str, Callable[[GradeReport], str]] = {
+REPORTERS: dict[str, Callable[..., str]] = {
     "text": text.render,
     "json": json_report.render,
+    "classroom": classroom.render,
+    "classroom50": classroom50.render,
+    "gradescope": gradescope.render,
+    "junit": junit.render,
+    "markdown": markdown.render,
 }
+"""Format name -> ``render(report: GradeReport, **options) -> str``."""
+
+REVEAL_FORMATS = frozenset({"classroom", "classroom50", "gradescope", "junit", "markdown"})
+"""The formats whose ``render`` also takes ``reveal=`` (``--reveal hidden|titles|none``)."""
