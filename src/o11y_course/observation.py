@@ -94,7 +94,7 @@ class Observation:
     scenario: str
     responses: tuple[HttpExchange, ...] = ()
     metrics: dict[str, str] = field(default_factory=dict)
-    logs: tuple[str, ...] = ()
+    logs: tuple[Any, ...] = ()  # lines (str) or captured records (dict), as the driver reports them
     spans: tuple[dict[str, Any], ...] = ()
     values: dict[str, Any] = field(default_factory=dict)
     output: str = ""
