@@ -35,6 +35,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="list the exercises in order")
 
+    watch = sub.add_parser("watch", help="re-check an exercise on every save and move on when it passes")
+    watch.add_argument("exercise", nargs="?", help="where to start (default: the first exercise not passing yet)")
+    watch.add_argument("--cycles", type=int, default=None, help=argparse.SUPPRESS)  # stop after N checks (tests)
+
+    run = sub.add_parser("run", help="serve an exercise's app on localhost to explore it by hand")
+    run.add_argument("exercise", help="the exercise: 02, metrics-endpoint, beginner/02 ...")
+    run.add_argument("--port", type=int, default=5000, help="port to serve on (default 5000)")
+    run.add_argument("--prometheus", action="store_true", help="also start a local Prometheus scraping the app")
+
     hint = sub.add_parser("hint", help="reveal the next hint of an exercise")
     hint.add_argument("exercise", help="the exercise: 02, metrics-endpoint, beginner/02 ...")
 

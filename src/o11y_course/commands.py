@@ -61,45 +61,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from o11y_course.report.text import render
-    from o11y_course.submission import open_submission
-
-    course = find_course()
-    exercises = _exercises(course, [args.exercise] if args.exercise else [])
-    _prestart_real(exercises, skip=args.no_real)
-    with _sandbox(course) as sandbox:
-        from o11y_course.grading import grade
-
-        report = grade(
-            course, open_submission(course.root), exercises, sandbox=sandbox, public_only=True, self_check=True, skip_real=args.no_real
-        )
-    sys.stdout.write(render(report))
-    failed = [c for e in report.exercises for c in e.checks if c.status in ("fail", "error")]
-    return 1 if failed else 0
-
-
-def cmd_list(args: argparse.Namespace) -> int:
-    course = find_course()
-    for exercise in _exercises(course, []):
-        print(f"{exercise.marker} {exercise.id:<36} {exercise.points:>3} pts  {exercise.title}")
-    return 0
-
-
-def cmd_hint(args: argparse.Namespace) -> int:
-    from o11y_course.hints import reveal_next
-
-    course = find_course()
-    exercise = _exercises(course, [args.exercise])[0]
-    number, text = reveal_next(exercise, course.state_dir / "hints.json")
-    total = len(exercise.hints)
-    if text is None:
-        print(f"{exercise.id}: all {total} hints are shown already; run `o11y check {exercise.folder[:2]}` and read its messages.")
-    else:
-        print(f"Hint {number}/{total} for {exercise.id}: {text}")
-    return 0
-
-
 def cmd_verify(args: argparse.Namespace) -> int:
     from o11y_course.verify import verify_exercise
 
@@ -118,9 +79,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-COMMANDS = {"grade": cmd_grade, "check": cmd_check, "list": cmd_list, "hint": cmd_hint, "verify": cmd_verify}
+def _learner_commands() -> dict:
+    from o11y_course.learner import commands as learner
+
+    return {"check": learner.cmd_check, "list": learner.cmd_list, "hint": learner.cmd_hint, "watch": learner.cmd_watch, "run": learner.cmd_run}
+
+
+COMMANDS = {"grade": cmd_grade, "verify": cmd_verify}
 
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the command named in ``args``."""
-    return COMMANDS[args.command](args)
+    return {**COMMANDS, **_learner_commands()}[args.command](args)

@@ -27,6 +27,7 @@ class Exercise:
     hints: tuple[str, ...] = field(default=())
     timeout: float | None = None
     real: tuple[str, ...] = ()  # real components some checks start, e.g. ("prometheus",)
+    run: dict[str, str] = field(default_factory=dict)  # how `o11y run` serves the app: {"kind": "flask", ...}
 
     @property
     def folder(self) -> str:
@@ -79,6 +80,7 @@ def load_exercise(toml_path: Path, exercises_root: Path) -> Exercise:
         hints=tuple(hints),
         timeout=data.get("timeout"),
         real=tuple(data.get("real", ())),
+        run=dict(data.get("run", {})),
     )
 
 
