@@ -52,11 +52,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     submission = open_submission(Path(args.path))
     exercises = _exercises(course, args.exercise)
-    _prestart_real(exercises)
+    _prestart_real(exercises, skip=args.no_real)
     with _sandbox(course) as sandbox:
         from o11y_course.grading import grade
 
-        report = grade(course, submission, exercises, sandbox=sandbox, public_only=args.public_only)
+        report = grade(course, submission, exercises, sandbox=sandbox, public_only=args.public_only, skip_real=args.no_real)
     sys.stdout.write(REPORTERS[args.format](report, **options))
     return 0
 
