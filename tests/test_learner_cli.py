@@ -146,3 +146,28 @@ def test_run_explains_an_exercise_without_an_app(checkout):
     shutil.copytree(REPO / "exercises" / "beginner/01-identify-the-pillar", checkout / "exercises" / "beginner/01-identify-the-pillar")
     result = o11y(checkout, "run", "01")
     assert result.returncode == 2 and "has no app to run" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="prometheus is not installed")
+def test_run_with_prometheus_says_where_to_look(checkout):
+    """run --prometheus starts a local Prometheus scraping the app, prints its address, and stops it on Ctrl-C."""
+    solve(checkout)
+    port = free_port()
+    env = learner_env()
+    env["PATH"] = f"{env['PATH']}:{Path(shutil.which('prometheus')).parent}"
+    process = subprocess.Popen([sys.executable, "-m", "o11y_course", "run", "02", "--port", str(port), "--prometheus"], cwd=checkout,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    address = ""
+    for line in process.stdout:
+        if line.startswith("Prometheus: "):
+            address = line.split()[1]
+            break
+    assert address.startswith("http://127.0.0.1:") and "app_requests_total" in address
+    with urllib.request.urlopen(address.split("/graph")[0] + "/-/ready", timeout=5) as response:
+        assert response.status == 200
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=20)
+    assert process.returncode == 0
+    with pytest.raises(OSError):
+        urllib.request.urlopen(address.split("/graph")[0] + "/-/ready", timeout=2)
