@@ -21,6 +21,8 @@ PRELOAD = (
     "structlog",
     "opentelemetry.sdk.trace",
     "opentelemetry.sdk.trace.export.in_memory_span_exporter",
+    "opentelemetry.instrumentation.flask",
+    "requests",
     "o11y_course.sandbox.child",
     "o11y_course.drivers.flask_app",
 )
