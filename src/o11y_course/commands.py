@@ -12,9 +12,13 @@ from o11y_course.exercises import Exercise, discover, resolve
 from o11y_course.sandbox.client import Sandbox
 
 
-def _sandbox(course: Course) -> Sandbox:
-    """A started sandbox (its zygote warms up while pytest loads) that hides the course's secrets."""
-    sandbox = Sandbox(protected_dirs=[str(p) for p in course.protected_dirs()])
+def _sandbox(course: Course, exercises: list[Exercise] | None = None) -> Sandbox:
+    """A started sandbox (its zygote warms up while pytest loads) that hides the course's secrets.
+
+    The zygote also imports what the ``exercises`` declare in ``preload`` (e.g. the Flask instrumentation).
+    """
+    extra = tuple(dict.fromkeys(name for e in exercises or [] for name in e.preload))
+    sandbox = Sandbox(protected_dirs=[str(p) for p in course.protected_dirs()], preload=extra)
     sandbox.start()
     return sandbox
 
@@ -53,7 +57,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     submission = open_submission(Path(args.path))
     exercises = _exercises(course, args.exercise)
     _prestart_real(exercises, skip=args.no_real)
-    with _sandbox(course) as sandbox:
+    with _sandbox(course, exercises) as sandbox:
         from o11y_course.grading import grade
 
         report = grade(course, submission, exercises, sandbox=sandbox, public_only=args.public_only, skip_real=args.no_real)
@@ -68,7 +72,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     exercises = _exercises(course, [args.exercise] if args.exercise else [])
     findings = []
     _prestart_real(exercises, skip=args.no_real)
-    with _sandbox(course) as sandbox:
+    with _sandbox(course, exercises) as sandbox:
         for exercise in exercises:
             for finding in verify_exercise(course, exercise, sandbox, skip_real=args.no_real):
                 findings.append(finding)

@@ -28,6 +28,7 @@ class Exercise:
     timeout: float | None = None
     real: tuple[str, ...] = ()  # real components some checks start, e.g. ("prometheus",)
     run: dict[str, str] = field(default_factory=dict)  # how `o11y run` serves the app: {"kind": "flask", ...}
+    preload: tuple[str, ...] = ()  # modules the sandbox imports once, before forking runs of this exercise
 
     @property
     def folder(self) -> str:
@@ -81,6 +82,7 @@ def load_exercise(toml_path: Path, exercises_root: Path) -> Exercise:
         timeout=data.get("timeout"),
         real=tuple(data.get("real", ())),
         run=dict(data.get("run", {})),
+        preload=tuple(data.get("preload", ())),
     )
 
 
@@ -91,11 +93,15 @@ def discover(exercises_root: Path) -> list[Exercise]:
 
 
 def resolve(exercises: list[Exercise], ident: str) -> Exercise:
-    """Find an exercise by id or short form: ``02``, ``metrics-endpoint``, ``beginner/02``."""
+    """Find an exercise by id or short form: ``02``, ``metrics-endpoint``, ``beginner/02``.
+
+    A bare number that several tiers share names the earliest tier's exercise (``02`` is
+    ``beginner/02``); ``advanced/02`` names the other.
+    """
     ident = ident.strip().strip("/")
     matches = [e for e in exercises if _matches(e, ident)]
-    if len(matches) == 1:
-        return matches[0]
+    if len(matches) == 1 or (matches and ident.isdigit()):
+        return min(matches, key=lambda e: e.sort_key)
     known = ", ".join(e.id for e in exercises) or "none"
     if not matches:
         raise UsageError(f"unknown exercise {ident!r}; known exercises: {known}")

@@ -71,10 +71,17 @@ class TestResolve:
         """Full ids, numbers, slugs and tier/number all name the same exercise."""
         assert resolve(exercises, ident).id == "beginner/02-metrics-endpoint"
 
-    def test_ambiguous_number_asks_for_the_tier(self, exercises):
-        """A number shared by two tiers is ambiguous and the message says how to disambiguate."""
+    def test_shared_number_names_the_earliest_tier(self, exercises):
+        """A number shared by two tiers names the earliest tier's exercise; tier/number names the other."""
+        assert resolve(exercises, "01").id == "beginner/01-identify-the-pillar"
+        assert resolve(exercises, "intermediate/01").id == "intermediate/01-structured-logging"
+
+    def test_ambiguous_slug_asks_for_the_tier(self, tmp_path):
+        """A slug shared by two tiers is ambiguous and the message says how to disambiguate."""
+        write_exercise(tmp_path, "beginner/01-same", GOOD)
+        write_exercise(tmp_path, "advanced/01-same", GOOD)
         with pytest.raises(UsageError, match="matches several exercises .* add the tier"):
-            resolve(exercises, "01")
+            resolve(discover(tmp_path), "same")
 
     def test_unknown_lists_known(self, exercises):
         """An unknown id lists the known exercises."""

@@ -26,7 +26,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     everything = _all(course)
     exercises = [resolve(everything, args.exercise)] if args.exercise else everything
     _prestart_real(exercises, skip=args.no_real)
-    with _sandbox(course) as sandbox:
+    with _sandbox(course, exercises) as sandbox:
         report = run_self_check(course, exercises, sandbox, skip_real=args.no_real)
     console = make_console()
     for exercise, result in zip(exercises, report.exercises, strict=True):
@@ -71,7 +71,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
     everything = _all(course)
     start = resolve(everything, args.exercise) if args.exercise else first_unfinished(course, everything)
     _prestart_real(everything)
-    with _sandbox(course) as sandbox:
+    with _sandbox(course, everything) as sandbox:
         return watch_exercises(course, everything, start, sandbox, make_console(), cycles=args.cycles)
 
 

@@ -23,11 +23,12 @@ SAFE_CWD = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 class Sandbox:
     """Runs learner code in bounded children forked from one pre-warmed zygote process."""
 
-    def __init__(self, protected_dirs: list[str] | None = None):
+    def __init__(self, protected_dirs: list[str] | None = None, preload: tuple[str, ...] = ()):
         self.protected_dirs = [os.path.abspath(p) for p in protected_dirs or []]
         wanted = os.environ.get(START_ENV, "fork" if hasattr(os, "fork") else "spawn")
         self.mode = "fork" if wanted == "fork" and hasattr(os, "fork") else "spawn"
         self._zygote: subprocess.Popen[bytes] | None = None
+        self.preload = tuple(preload)  # modules the zygote imports beyond the base stack
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -35,7 +36,7 @@ class Sandbox:
         if self.mode == "fork" and (self._zygote is None or self._zygote.poll() is not None):
             env = {**os.environ, "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1"}
             self._zygote = subprocess.Popen(
-                [sys.executable, "-m", "o11y_course.sandbox.zygote"],
+                [sys.executable, "-m", "o11y_course.sandbox.zygote", *self.preload],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=None if os.environ.get("O11Y_DEBUG") else subprocess.DEVNULL,

@@ -21,16 +21,14 @@ PRELOAD = (
     "structlog",
     "opentelemetry.sdk.trace",
     "opentelemetry.sdk.trace.export.in_memory_span_exporter",
-    "opentelemetry.instrumentation.flask",
-    "requests",
     "o11y_course.sandbox.child",
     "o11y_course.drivers.flask_app",
 )
 
 
-def preload() -> None:
-    """Import the stack so that every forked child starts with it already loaded."""
-    for name in PRELOAD:
+def preload(extra: tuple[str, ...] = ()) -> None:
+    """Import the stack (and the exercises' ``extra`` modules) so every forked child starts with them loaded."""
+    for name in (*PRELOAD, *extra):
         try:
             importlib.import_module(name)
         except ImportError:  # a missing optional part only makes children slower
@@ -50,10 +48,13 @@ def serve() -> None:
         out.flush()
 
 
+ALLOWED_EXTRA = ("opentelemetry.", "requests", "structlog", "prometheus_client", "flask", "werkzeug", "o11y_course.")
+
+
 def main() -> None:
     die_with_parent()
     become_subreaper()
-    preload()
+    preload(tuple(name for name in sys.argv[1:] if name.startswith(ALLOWED_EXTRA) and name.replace(".", "_").isidentifier()))
     serve()
 
 
