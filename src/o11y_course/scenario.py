@@ -52,15 +52,21 @@ def flask_scenario(
     extra_routes: list[dict[str, str]] | None = None,
     module: str = "app",
     timeout: float | None = None,
+    log_stream: bool = False,
 ) -> Scenario:
-    """A scenario that builds the learner's Flask app(s) with ``create_app`` and sends ``steps``."""
-    params = {
+    """A scenario that builds the learner's Flask app(s) with ``create_app`` and sends ``steps``.
+
+    With ``log_stream`` each app gets ``log_stream=io.StringIO()`` and its lines come back as ``logs``.
+    """
+    params: dict[str, Any] = {
         "module": module,
         "apps": apps,
         "registry": registry,
         "extra_routes": extra_routes or [],
         "steps": steps,
     }
+    if log_stream:
+        params["log_stream"] = True
     return Scenario(name, FLASK_DRIVER, json.dumps(params, sort_keys=True), timeout)
 
 
