@@ -71,12 +71,13 @@ def serve(exercise: Exercise, folder: Path, port: int, console: Console, *, with
 
     apps = build_apps(exercise, folder, port)
     servers = [make_server("127.0.0.1", p, app, threaded=True) for _, app, p in apps]
-    for (name, _, p), server in zip(apps, servers, strict=True):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        console.print(f"{name}: http://127.0.0.1:{p}/  (metrics: http://127.0.0.1:{p}/metrics)")
-    prometheus = _start_prometheus([p for _, _, p in apps], console) if with_prometheus else None
-    console.print("Press Ctrl-C to stop.")
-    try:
+    prometheus = None
+    try:  # Ctrl-C may come at any moment from here on: always stop what was started
+        for (name, _, p), server in zip(apps, servers, strict=True):
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            console.print(f"{name}: http://127.0.0.1:{p}/  (metrics: http://127.0.0.1:{p}/metrics)")
+        prometheus = _start_prometheus([p for _, _, p in apps], console) if with_prometheus else None
+        console.print("Press Ctrl-C to stop.")
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
