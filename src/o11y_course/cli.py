@@ -19,7 +19,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     grade = sub.add_parser("grade", help="grade a submission (a learner repository or a <tier>/<NN-slug>/ tree)")
-    grade.add_argument("path", help="the submission's folder")
+    grade.add_argument("path", nargs="+", help="the submission's folder; several folders (or --out) grade a class in one batch")
+    grade.add_argument("--out", help="batch mode: write gradebook.csv, feedback/, stats.json and heatmap.png here (default grades/)")
+    grade.add_argument("--jobs", "-j", type=int, help="batch mode: submissions graded in parallel (default: the CPU count, at most 4)")
+    grade.add_argument("--checks", action="append", default=[], help="also run the checks in this folder, e.g. an `o11y bundle` of hidden checks (repeatable)")
     grade.add_argument("--format", default="text", help=f"report format: {', '.join(FORMATS)} (default text)")
     grade.add_argument("--public-only", action="store_true", help="run only the public checks")
     grade.add_argument("--no-real", action="store_true", help="skip the checks that start a real Prometheus or promtool (they report skip)")
@@ -51,6 +54,19 @@ def _parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="prove reference = full marks, stub = zero, mutants fail as declared")
     verify.add_argument("exercise", nargs="?", help="verify only this exercise")
     verify.add_argument("--no-real", action="store_true", help="skip the checks that need a real Prometheus or promtool")
+
+    release = sub.add_parser("release", help="write the learner template: no reference code, no hidden check")
+    release.add_argument("out", help="the folder to write (it must be empty, or use --force)")
+    release.add_argument("--force", action="store_true", help="replace what the folder holds (a .git folder in it is kept)")
+
+    bundle = sub.add_parser("bundle", help="write the hidden checks as a folder to keep in a private repository")
+    bundle.add_argument("out", help="the folder to write (it must be empty, or use --force)")
+    bundle.add_argument("--force", action="store_true", help="replace what the folder holds (a .git folder in it is kept)")
+
+    report = sub.add_parser("report", help="render a saved JSON report (o11y grade --format json) in another format")
+    report.add_argument("report", help="the JSON report file")
+    report.add_argument("--format", default="text", help=f"report format: {', '.join(FORMATS)} (default text)")
+    report.add_argument("--reveal", choices=REVEAL_LEVELS, help="as for grade")
     return parser
 
 

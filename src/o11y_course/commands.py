@@ -52,12 +52,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
     if options and args.format not in REVEAL_FORMATS:
         raise UsageError(f"--reveal applies to the formats {', '.join(sorted(REVEAL_FORMATS))}, not {args.format!r}")
     course = find_course()
+    from o11y_course.checks_overlay import overlay_checks
     from o11y_course.submission import open_submission
 
-    submission = open_submission(Path(args.path))
+    if args.out is not None or len(args.path) > 1:
+        from o11y_course.batch import grade_batch
+
+        with overlay_checks(course, args.checks) as graded_course:
+            return grade_batch(graded_course, args.path, _exercises(course, args.exercise), args)
+    submission = open_submission(Path(args.path[0]))
     exercises = _exercises(course, args.exercise)
     _prestart_real(exercises, skip=args.no_real)
-    with _sandbox(course, exercises) as sandbox:
+    with overlay_checks(course, args.checks) as course, _sandbox(course, exercises) as sandbox:
         from o11y_course.grading import grade
 
         report = grade(course, submission, exercises, sandbox=sandbox, public_only=args.public_only, skip_real=args.no_real)
@@ -89,9 +95,17 @@ def _learner_commands() -> dict:
     return {"check": learner.cmd_check, "list": learner.cmd_list, "hint": learner.cmd_hint, "watch": learner.cmd_watch, "run": learner.cmd_run}
 
 
+def _publishing_commands() -> dict:
+    from o11y_course.bundle import bundle_command
+    from o11y_course.release import release_command
+    from o11y_course.report.saved import report_command
+
+    return {"release": release_command, "bundle": bundle_command, "report": report_command}
+
+
 COMMANDS = {"grade": cmd_grade, "verify": cmd_verify}
 
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch to the command named in ``args``."""
-    return {**COMMANDS, **_learner_commands()}[args.command](args)
+    return {**COMMANDS, **_learner_commands(), **_publishing_commands()}[args.command](args)

@@ -1,0 +1,140 @@
+"""Batch grading: ``o11y grade DIR... --jobs N --out grades/``.
+
+Submissions are graded in parallel by worker processes, each with its own sandbox (see ``pool``
+and ``worker``). The output folder gets:
+
+- ``gradebook.csv``: one row per submission (id, points per exercise, total, max, status, error);
+- ``feedback/<id>.md`` and ``feedback/<id>.json``: each submission's report for the learner
+  (Markdown, hidden checks shown per ``--reveal``) and in full (the JSON report model);
+- ``stats.json``: pass rate per check and score distribution per exercise;
+- ``heatmap.png``: every check's result for every submission, with pass rates;
+- ``summary.md``: the class at a glance (a workflow can append it to its job summary).
+
+A submission that cannot be graded at all (no exercises in it, a grader failure, a crashed or
+hung worker) gets a row with status ``error``, its message and zero points; the others go on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from o11y_course.batch.gradebook import Graded, write_gradebook
+from o11y_course.batch.heatmap import draw_heatmap
+from o11y_course.batch.inputs import Entry, entries, expand
+from o11y_course.batch.pool import JobResult, run_jobs
+from o11y_course.batch.progress import BatchProgress
+from o11y_course.batch.stats import class_stats
+from o11y_course.batch.summary import render_summary
+from o11y_course.batch.worker import GradeOptions, course_spec
+from o11y_course.course import Course
+from o11y_course.errors import UsageError
+from o11y_course.exercises import Exercise
+from o11y_course.report import json_report, markdown
+from o11y_course.report.model import GradeReport
+from o11y_course.report.points import points_text
+from o11y_course.report.reveal import DEFAULT_REVEAL
+
+DEFAULT_OUT = "grades"
+HEATMAP = "heatmap.png"
+TIMEOUT_ENV = "O11Y_SUBMISSION_TIMEOUT"
+DEFAULT_TIMEOUT = 900.0  # seconds one submission may take in all before its worker is stopped
+
+
+def submission_timeout() -> float:
+    """The wall-clock limit for one submission: ``$O11Y_SUBMISSION_TIMEOUT`` or 900 s."""
+    raw = os.environ.get(TIMEOUT_ENV)
+    try:
+        return float(raw) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        raise UsageError(f"{TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
+
+
+def grade_all(
+    course: Course,
+    items: list[Entry],
+    exercises: list[Exercise],
+    *,
+    jobs: int,
+    options: GradeOptions | None = None,
+    progress: BatchProgress | None = None,
+) -> list[Graded]:
+    """Grade every entry on ``jobs`` worker processes; one Graded per entry, in order."""
+
+    def as_graded(result: JobResult) -> Graded:
+        item = items[result.index]
+        if result.ok and "report" in result.value:
+            return Graded(item.id, str(item.path), GradeReport.from_dict(result.value["report"]), seconds=result.seconds)
+        message = result.value["error"] if result.ok else result.value
+        return Graded(item.id, str(item.path), None, error=" ".join(str(message).split())[:500] or "unknown error", seconds=result.seconds)
+
+    graded: dict[int, Graded] = {}
+
+    def record(result: JobResult) -> None:
+        graded[result.index] = as_graded(result)
+        if progress is not None:
+            progress.done(graded[result.index])
+
+    run_jobs(
+        [str(item.path) for item in items],
+        jobs=jobs,
+        init="o11y_course.batch.worker:init_worker",
+        init_args=(course_spec(course), [e.id for e in exercises], asdict(options or GradeOptions())),
+        work="o11y_course.batch.worker:grade_submission",
+        timeout=submission_timeout(),
+        on_result=record,
+    )
+    return [graded[i] for i in range(len(items))]
+
+
+def write_outputs(out: Path, results: list[Graded], exercises: list[Exercise], reveal: str = DEFAULT_REVEAL) -> dict[str, Any]:
+    """Write the gradebook, feedback files, statistics, picture and summary; returns the statistics."""
+    out.mkdir(parents=True, exist_ok=True)
+    feedback = out / "feedback"
+    feedback.mkdir(exist_ok=True)
+    for stale in [*feedback.glob("*.md"), *feedback.glob("*.json")]:
+        stale.unlink()
+    write_gradebook(out / "gradebook.csv", results, exercises)
+    for graded in results:
+        if graded.report is not None:
+            (feedback / f"{graded.id}.md").write_text(markdown.render(graded.report, reveal=reveal), encoding="utf-8")
+            (feedback / f"{graded.id}.json").write_text(json_report.render(graded.report), encoding="utf-8")
+        else:
+            (feedback / f"{graded.id}.md").write_text(f"## Not graded\n\n{markdown.escape(graded.error)}\n", encoding="utf-8")
+    stats = class_stats(results, exercises)
+    (out / "stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    draw_heatmap(out / HEATMAP, results, stats["checks"])
+    (out / "summary.md").write_text(render_summary(stats, results, HEATMAP), encoding="utf-8")
+    return stats
+
+
+def grade_batch(course: Course, paths: Sequence[str], exercises: list[Exercise], args: argparse.Namespace) -> int:
+    """``o11y grade DIR... --out OUT --jobs N``: grade, write the outputs, print a short summary.
+
+    ``args`` are the grade command's options: out, jobs, format, public_only, reveal, no_real.
+    """
+    if args.format != "text":
+        raise UsageError("batch grading writes its own files (gradebook.csv, feedback/, stats.json, heatmap.png); --format is for one submission")
+    target = Path(args.out or DEFAULT_OUT)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"--out {str(target)!r} exists and is not a folder")
+    workers = args.jobs if args.jobs is not None else min(4, os.cpu_count() or 1)
+    if workers < 1:
+        raise UsageError("--jobs must be at least 1")
+    items = entries(expand(paths, target))
+    if not items:
+        raise UsageError("no submissions to grade")
+    options = GradeOptions(public_only=args.public_only, skip_real=args.no_real)
+    with BatchProgress(len(items)) as progress:
+        results = grade_all(course, items, exercises, jobs=workers, options=options, progress=progress)
+    stats = write_outputs(target, results, exercises, args.reveal or DEFAULT_REVEAL)
+    total = stats["total"]
+    mean = "–" if total["mean"] is None else points_text(total["mean"])
+    print(f"graded {len(results)} submissions ({len(results) - stats['graded']} not graded); mean total {mean}/{points_text(total['max_score'])}")
+    print(f"wrote {target}/gradebook.csv, stats.json, {HEATMAP}, summary.md and feedback/<id>.md|.json")
+    return 0

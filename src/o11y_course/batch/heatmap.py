@@ -1,0 +1,83 @@
+"""The class picture: every check's result for every submission, and each check's pass rate.
+
+Rows are checks in course order (a line between exercises), columns are submissions from the
+highest total to the lowest. A row that is mostly orange is a concept the class missed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from o11y_course.batch.gradebook import Graded
+
+STATES = ("pass", "fail", "error", "skip", "not run")
+COLOURS = ("#2c7bb6", "#fdae61", "#d7191c", "#c2a5cf", "#eeeeee")  # blue and orange stay apart for colour-blind readers
+MAX_COLUMN_LABELS = 80
+
+
+def _label(check: dict[str, Any]) -> str:
+    tier, folder = check["exercise"].split("/", 1)
+    name = check["id"].split("::", 1)[-1]
+    rate = "n/a" if check["pass_rate"] is None else f"{check['pass_rate']:.0%}"
+    return f"{tier}/{folder[:2]} {name} ({rate})"
+
+
+def matrix(results: list[Graded], checks: list[dict[str, Any]]) -> tuple[list[list[int]], list[Graded]]:
+    """State indexes (into STATES) per check row and submission column; columns by total, highest first."""
+    columns = sorted(results, key=lambda g: (-g.total(), g.id))
+    rows = []
+    for check in checks:
+        row = []
+        for graded in columns:
+            exercise = graded.report.exercise(check["exercise"]) if graded.report is not None else None
+            found = next((c for c in exercise.checks if c.id == check["id"]), None) if exercise is not None else None
+            row.append(STATES.index(found.status) if found is not None else STATES.index("not run"))
+        rows.append(row)
+    return rows, columns
+
+
+def draw_heatmap(path: Path, results: list[Graded], checks: list[dict[str, Any]]) -> None:
+    """Write the picture to ``path`` (PNG or SVG, from its suffix) with matplotlib's Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Patch
+
+    cells, columns = matrix(results, checks)
+    n_rows, n_cols = max(1, len(checks)), max(1, len(columns))
+    width = min(60.0, 6.5 + 0.22 * n_cols)
+    height = min(80.0, 2.2 + 0.26 * n_rows)
+    figure, (grid, bars) = plt.subplots(1, 2, figsize=(width, height), gridspec_kw={"width_ratios": [max(2.0, 0.22 * n_cols), 2.0]}, sharey=True)
+    if checks and columns:
+        cmap = ListedColormap(COLOURS)
+        grid.imshow(cells, aspect="auto", interpolation="nearest", cmap=cmap, norm=BoundaryNorm(range(len(STATES) + 1), cmap.N))
+        if n_cols <= 150:  # thin white lines between cells, while cells are wide enough to show them
+            grid.set_xticks([i - 0.5 for i in range(n_cols + 1)], minor=True)
+            grid.set_yticks([i - 0.5 for i in range(n_rows + 1)], minor=True)
+            grid.grid(which="minor", color="white", linewidth=0.6)
+            grid.tick_params(which="minor", length=0)
+    grid.set_yticks(range(len(checks)), [_label(c) for c in checks], fontsize=8)
+    if len(columns) <= MAX_COLUMN_LABELS:
+        grid.set_xticks(range(len(columns)), [g.id for g in columns], rotation=90, fontsize=7)
+    else:
+        grid.set_xticks([])
+    grid.set_xlabel(f"{len(columns)} submissions, highest total first")
+    grid.set_title("Result of each check per submission", fontsize=10)
+    for index in range(1, len(checks)):
+        if checks[index]["exercise"] != checks[index - 1]["exercise"]:
+            grid.axhline(index - 0.5, color="black", linewidth=1)
+            bars.axhline(index - 0.5, color="black", linewidth=0.5)
+    rates = [c["pass_rate"] or 0 for c in checks]
+    bars.barh(range(len(checks)), rates, color=COLOURS[0], height=0.7)
+    bars.set_xlim(0, 1)
+    bars.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"], fontsize=7)
+    bars.set_title("Pass rate", fontsize=10)
+    bars.grid(axis="x", linewidth=0.3)
+    grid.set_ylim(len(checks) - 0.5, -0.5)
+    figure.legend(handles=[Patch(color=c, label=s) for s, c in zip(STATES, COLOURS, strict=True)], loc="upper center", ncol=len(STATES), fontsize=8, frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))
+    figure.savefig(path, dpi=100, metadata={"Software": None} if path.suffix == ".png" else {"Date": None})
+    plt.close(figure)

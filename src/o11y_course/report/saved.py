@@ -1,0 +1,44 @@
+"""``o11y report FILE --format F``: render a saved JSON report in another format without grading again.
+
+A workflow grades once with ``--format json`` and renders that report twice, e.g. ``classroom`` for
+the autograding reporter and ``markdown`` for the job summary, so both always show the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from o11y_course.errors import UsageError
+from o11y_course.report.model import SCHEMA, GradeReport
+
+
+def load_report(path: Path) -> GradeReport:
+    """Read a report written by ``o11y grade --format json``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read the report {str(path)!r}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise UsageError(f"{str(path)!r} is not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise UsageError(f"{str(path)!r} is not a grade report (expected \"schema\": \"{SCHEMA}\")")
+    try:
+        return GradeReport.from_dict(data)
+    except (KeyError, TypeError) as exc:
+        raise UsageError(f"{str(path)!r} is not a complete grade report: {exc}") from None
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """``o11y report FILE --format F [--reveal LEVEL]``."""
+    from o11y_course.report import REPORTERS, REVEAL_FORMATS
+
+    if args.format not in REPORTERS:
+        raise UsageError(f"unknown format {args.format!r}; choose one of: {', '.join(REPORTERS)}")
+    options = {} if args.reveal is None else {"reveal": args.reveal}
+    if options and args.format not in REVEAL_FORMATS:
+        raise UsageError(f"--reveal applies to the formats {', '.join(sorted(REVEAL_FORMATS))}, not {args.format!r}")
+    sys.stdout.write(REPORTERS[args.format](load_report(Path(args.report)), **options))
+    return 0

@@ -1,0 +1,239 @@
+"""Batch grading: ``o11y grade DIR... --jobs N --out OUT`` grades a class and every output agrees."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+
+from o11y_course.batch.gradebook import Graded
+from o11y_course.batch.inputs import entries, expand
+from o11y_course.batch.pool import run_jobs
+from o11y_course.batch.stats import class_stats, histogram
+from o11y_course.report.model import CheckResult, ExerciseResult, GradeReport
+from tests.conftest import REPO
+
+EXERCISE = "beginner/01-identify-the-pillar"
+ANSWERS = f"{EXERCISE}/answers.toml"
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """A class of five graded with ``--jobs 2``: two full solutions, one partly wrong, the stubs, and a folder with no exercises."""
+    base = tmp_path_factory.mktemp("class")
+    submissions = base / "submissions"
+    shutil.copytree(REPO / "reference", submissions / "alice")  # a <tier>/<NN-slug>/ tree
+    shutil.copytree(REPO / "reference", submissions / "bob" / "exercises")  # a learner repository
+    shutil.copytree(REPO / "reference", submissions / "erin")
+    answers = submissions / "erin" / ANSWERS
+    answers.write_text(answers.read_text(encoding="utf-8").replace('pillars = ["metrics"]', 'pillars = ["logs"]', 1), encoding="utf-8")
+    shutil.copytree(REPO / "exercises", submissions / "carol" / "exercises")
+    (submissions / "dave").mkdir()
+    (submissions / "dave" / "notes.txt").write_text("I could not find the exercises folder\n")
+    out = base / "grades"
+    env = {k: v for k, v in os.environ.items() if k != "O11Y_COURSE_ROOT"}
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "o11y_course", "grade", str(submissions), "--jobs", "2", "--out", str(out), "-e", "01"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return result, out
+
+
+def _gradebook(out: Path) -> dict[str, dict[str, str]]:
+    with (out / "gradebook.csv").open(newline="", encoding="utf-8") as handle:
+        return {row["id"]: row for row in csv.DictReader(handle)}
+
+
+def _reports(out: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((out / "feedback").glob("*.json"))}
+
+
+class TestBatchRun:
+    def test_completes_and_reports_every_submission(self, graded_class):
+        """The batch exits 0 and says how many submissions it graded, broken one included."""
+        result, out = graded_class
+        assert result.returncode == 0, result.stderr
+        assert "graded 5 submissions (1 not graded)" in result.stdout
+        progress = [line for line in result.stderr.splitlines() if line.startswith("[")]
+        assert len(progress) == 5 and progress[-1].startswith("[5/5]")  # one plain line each: stderr is not a terminal here
+        for name in ("gradebook.csv", "stats.json", "heatmap.png", "summary.md"):
+            assert (out / name).is_file(), name
+
+    def test_gradebook_rows(self, graded_class):
+        """One row per submission: id, points per exercise, total, max, status and error."""
+        _, out = graded_class
+        book = _gradebook(out)
+        assert sorted(book) == ["alice", "bob", "carol", "dave", "erin"]
+        assert list(book["alice"]) == ["id", EXERCISE, "total", "max", "status", "error"]
+        assert book["alice"][EXERCISE] == book["alice"]["total"] == "10" and book["alice"]["max"] == "10"
+        assert book["bob"]["total"] == "10" and book["bob"]["status"] == "ok"
+        assert book["carol"]["total"] == "0" and book["carol"]["status"] == "ok"
+        assert float(book["erin"]["total"]) < 10
+
+    def test_broken_submission_gets_an_error_row_with_zero(self, graded_class):
+        """A folder without exercises is reported with its problem and zero points, never dropped."""
+        _, out = graded_class
+        dave = _gradebook(out)["dave"]
+        assert dave["status"] == "error" and dave["total"] == "0" and dave[EXERCISE] == "0" and dave["max"] == "10"
+        assert "holds no exercises" in dave["error"] and "Error:" not in dave["error"]
+        assert "holds no exercises" in (out / "feedback" / "dave.md").read_text(encoding="utf-8")
+        assert not (out / "feedback" / "dave.json").exists()
+
+    def test_gradebook_agrees_with_the_json_reports(self, graded_class):
+        """Every graded row's points are those of its JSON report."""
+        _, out = graded_class
+        book, reports = _gradebook(out), _reports(out)
+        assert sorted(reports) == ["alice", "bob", "carol", "erin"]
+        for name, report in reports.items():
+            assert report["schema"] == "o11y-course/grade-report/v1"
+            assert float(book[name]["total"]) == report["score"] and float(book[name]["max"]) == report["max_score"]
+            assert float(book[name][EXERCISE]) == report["exercises"][0]["score"]
+
+    def test_markdown_feedback_withholds_hidden_messages(self, graded_class):
+        """Each learner's Markdown feedback has the grade and hidden checks' titles, not their messages."""
+        _, out = graded_class
+        text = (out / "feedback" / "erin.md").read_text(encoding="utf-8")
+        assert text.startswith("## Grade: ")
+        assert "This is a hidden check: its feedback is withheld." in text
+        full = json.dumps(_reports(out)["erin"])
+        failing = [c for e in _reports(out)["erin"]["exercises"] for c in e["checks"] if c["status"] == "fail" and c["visibility"] == "hidden"]
+        assert failing and all(c["message"] and c["message"] not in text for c in failing) and failing[0]["message"] in full
+
+    def test_pass_rates_are_computed_from_the_reports(self, graded_class):
+        """stats.json gives each check's pass rate over the submissions in which it ran."""
+        _, out = graded_class
+        stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+        reports = _reports(out)
+        assert stats["schema"] == "o11y-course/class-stats/v1" and stats["submissions"] == 5 and stats["graded"] == 4
+        assert [e["id"] for e in stats["errors"]] == ["dave"]
+        expected: dict[str, list[bool]] = {}
+        for report in reports.values():
+            for exercise in report["exercises"]:
+                for check in exercise["checks"]:
+                    expected.setdefault(check["id"], []).append(check["status"] == "pass")
+        assert {c["id"] for c in stats["checks"]} == set(expected)
+        for check in stats["checks"]:
+            runs = expected[check["id"]]
+            assert check["ran"] == len(runs) == 4
+            assert check["pass_rate"] == pytest.approx(sum(runs) / len(runs))
+        memory_leak = next(c for c in stats["checks"] if c["id"].endswith("test_first_pillar[memory-leak]"))
+        assert memory_leak["counts"] == {"pass": 2, "fail": 2, "error": 0, "skip": 0}  # erin and carol missed it
+
+    def test_score_distribution_matches_the_gradebook(self, graded_class):
+        """Per exercise, mean, median, min, max and histogram cover every gradebook row."""
+        _, out = graded_class
+        stats = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+        totals = [float(r[EXERCISE]) for r in _gradebook(out).values()]
+        (exercise,) = stats["exercises"]
+        assert exercise["id"] == EXERCISE and exercise["count"] == 5 and exercise["max_score"] == 10
+        assert exercise["mean"] == pytest.approx(statistics.fmean(totals)) and exercise["median"] == pytest.approx(statistics.median(totals))
+        assert (exercise["min"], exercise["max"]) == (min(totals), max(totals))
+        assert sum(b["count"] for b in exercise["histogram"]) == 5 and exercise["histogram"][-1]["to"] == 10
+        assert stats["total"]["mean"] == exercise["mean"]
+
+    def test_heatmap_and_summary(self, graded_class):
+        """The picture is a real PNG; the summary names the submission that could not be graded."""
+        _, out = graded_class
+        png = (out / "heatmap.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+        summary = (out / "summary.md").read_text(encoding="utf-8")
+        assert "## Class results" in summary and "### Not graded" in summary and "**dave**" in summary
+        assert "| alice | 10/10 | ok |" in summary
+
+
+class TestBatchOptions:
+    def test_format_is_refused_in_batch_mode(self, run_o11y, tmp_path):
+        """Batch mode writes its own files; asking for another format is a one-line usage error."""
+        result = run_o11y("grade", "reference", "exercises", "--format", "json", "--out", str(tmp_path / "g"))
+        assert result.returncode == 2 and "batch grading writes its own files" in result.stderr
+
+    def test_expand_a_class_folder_and_skip_the_output(self, tmp_path):
+        """A folder of submissions stands for its subfolders; the output folder inside it is left out."""
+        (tmp_path / "a" / "beginner").mkdir(parents=True)
+        (tmp_path / "b").mkdir()
+        (tmp_path / "grades").mkdir()
+        (tmp_path / ".git").mkdir()
+        assert expand([tmp_path], tmp_path / "grades") == [tmp_path / "a", tmp_path / "b"]
+        assert expand([tmp_path / "a", tmp_path / "b"]) == [tmp_path / "a", tmp_path / "b"]
+
+    def test_ids_are_folder_names_made_unique(self, tmp_path):
+        """Two folders with one name get distinct ids; odd characters become underscores."""
+        got = [e.id for e in entries([tmp_path / "x" / "alice", tmp_path / "y" / "alice", tmp_path / "z" / "Alice", tmp_path / "ann smith"])]
+        assert got == ["alice", "alice-2", "Alice-3", "ann_smith"]
+
+    def test_histogram_buckets(self):
+        """Scores fall into five equal buckets over [0, max]; full marks go in the last one."""
+        counts = [b["count"] for b in histogram([0, 1.9, 2, 9.99, 10, 10], 10)]
+        assert counts == [2, 1, 0, 0, 3]
+
+    def test_stats_of_a_class_with_only_errors(self):
+        """With nothing graded there are no pass rates, and every score is zero."""
+        from o11y_course.exercises import Exercise
+
+        exercise = Exercise("beginner/01-x", "X", "beginner", 1, ("a",), 10)
+        stats = class_stats([Graded("a", "a", None, error="broken")], [exercise])
+        assert stats["checks"] == [] and stats["exercises"][0]["mean"] == 0 and stats["exercises"][0]["max_score"] == 10
+
+    def test_stats_count_skips_as_not_passed(self):
+        """A skipped check ran but did not pass."""
+        from o11y_course.exercises import Exercise
+
+        exercise = Exercise("beginner/01-x", "X", "beginner", 1, ("a",), 2)
+
+        def report(status: str) -> GradeReport:
+            return GradeReport("s", [ExerciseResult("beginner/01-x", "X", [CheckResult("beginner/01-x::t", "T", 2, "public", status)])])
+
+        stats = class_stats([Graded("a", "a", report("pass")), Graded("b", "b", report("skip"))], [exercise])
+        assert stats["checks"][0]["pass_rate"] == 0.5 and stats["checks"][0]["counts"]["skip"] == 1
+
+
+# --------------------------------------------------------------------------- the worker pool
+
+def init_nothing() -> dict:
+    """A worker state for the pool tests."""
+    return {"pid": os.getpid()}
+
+
+def misbehave(state: dict, payload: str) -> dict:
+    """A job that answers, raises, dies or hangs, as its payload says."""
+    if payload == "die":
+        os._exit(7)
+    if payload == "hang":
+        time.sleep(60)
+    if payload == "raise":
+        raise RuntimeError("bad input")
+    return {"payload": payload, "pid": state["pid"]}
+
+
+class TestPool:
+    def test_a_crash_or_hang_costs_only_its_own_job(self):
+        """A worker that dies or hangs fails its job with a clear message; a new worker grades the rest."""
+        seen = []
+        payloads = ["a", "die", "b", "hang", "raise", "c"]
+        results = run_jobs(payloads, jobs=2, init="tests.test_batch:init_nothing", init_args=(), work="tests.test_batch:misbehave", timeout=3, on_result=seen.append)
+        assert [r.index for r in results] == list(range(6)) and len(seen) == 6
+        by_payload = dict(zip(payloads, results, strict=True))
+        for name in ("a", "b", "c"):
+            assert by_payload[name].ok and by_payload[name].value["payload"] == name
+        assert not by_payload["die"].ok and "worker died (exit code 7)" in by_payload["die"].value
+        assert not by_payload["hang"].ok and "longer than 3 s" in by_payload["hang"].value
+        assert not by_payload["raise"].ok and by_payload["raise"].value == "RuntimeError: bad input"
+        assert len({r.value["pid"] for r in results if r.ok}) >= 2  # the dead and the hung worker were replaced
+
+    def test_a_worker_that_cannot_start_fails_each_job(self):
+        """When a worker's init fails, every job says why instead of hanging."""
+        results = run_jobs(["a", "b"], jobs=1, init="tests.test_batch:no_such_function", init_args=(), work="tests.test_batch:misbehave")
+        assert all(not r.ok and "the grading worker could not start" in r.value for r in results)
