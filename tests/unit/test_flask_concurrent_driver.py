@@ -134,9 +134,9 @@ def test_single_thread_shares_context_between_requests(context):
 
 def test_no_answer_is_recorded_as_status_zero(context):
     """A request the server cannot answer comes back as status 0 with the reason, not as a crash."""
-    from o11y_course.drivers.flask_concurrent import _send
+    from o11y_course.drivers.loopback import send
 
-    exchange = _send(1, {"method": "GET", "path": "/"})  # nothing listens on port 1
+    exchange = send(1, {"method": "GET", "path": "/"})  # nothing listens on port 1
     assert exchange["status"] == 0 and exchange["body"].startswith("no answer:")
 
 

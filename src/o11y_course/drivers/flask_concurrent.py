@@ -21,14 +21,14 @@ Besides responses, metrics and logs (as ``flask_app`` reports them), ``values`` 
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from o11y_course.drivers.flask_app import BODY_LIMIT, build_apps, expositions, log_lines
+from o11y_course.drivers.flask_app import build_apps, expositions, log_lines
+from o11y_course.drivers.loopback import send
 from o11y_course.sandbox.context import DriverContext
 from o11y_course.scenario import Scenario
 
@@ -106,31 +106,6 @@ def _grader_view(route: dict[str, Any], overlap: _Overlap):
     raise ValueError(f"unknown grader route kind {route['kind']!r}")
 
 
-def _send(port: int, step: dict[str, Any]) -> dict[str, Any]:
-    """One request on its own connection; a transport failure is recorded as status 0."""
-    method, path = step.get("method", "GET"), step["path"]
-    exchange: dict[str, Any] = {"app": 0, "method": method, "path": path, "status": 0, "content_type": "", "mimetype": "", "headers": {}, "body": ""}
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
-    try:
-        connection.request(method, path, headers=step.get("headers") or {})
-        response = connection.getresponse()
-        body = response.read()
-    except (OSError, http.client.HTTPException) as exc:
-        exchange["body"] = f"no answer: {type(exc).__name__}: {exc}"
-        return exchange
-    finally:
-        connection.close()
-    content_type = response.getheader("Content-Type", "") or ""
-    exchange.update(
-        status=response.status,
-        content_type=content_type,
-        mimetype=content_type.split(";", 1)[0].strip().lower(),
-        headers=dict(response.getheaders()),
-        body=body[:BODY_LIMIT].decode("utf-8", "replace"),
-    )
-    return exchange
-
-
 def run(ctx: DriverContext, params: dict[str, Any]) -> dict[str, Any]:
     """Build the app, serve it on loopback, send the requests, and report what came back."""
     import prometheus_client
@@ -158,10 +133,10 @@ def run(ctx: DriverContext, params: dict[str, Any]) -> dict[str, Any]:
     started = time.monotonic()
     try:
         if sequential:
-            responses = [_send(server.port, step) for step in steps]
+            responses = [send(server.port, step, timeout=CLIENT_TIMEOUT) for step in steps]
         else:
             with ThreadPoolExecutor(max_workers=max(len(steps), 1)) as pool:
-                responses = list(pool.map(lambda step: _send(server.port, step), steps))
+                responses = list(pool.map(lambda step: send(server.port, step, timeout=CLIENT_TIMEOUT), steps))
     finally:
         server.shutdown()
         serving.join(5)

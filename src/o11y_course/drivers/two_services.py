@@ -24,7 +24,6 @@ Returned data:
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
 import socket
@@ -33,7 +32,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from o11y_course.drivers.flask_app import BODY_LIMIT
+from o11y_course.drivers.loopback import send as send_over_loopback
 from o11y_course.drivers.tracing_probe import describe_provider, global_provider_set, require_sdk_provider
 from o11y_course.sandbox.context import DriverContext
 from o11y_course.sandbox.learner_errors import LearnerCrash
@@ -169,31 +168,6 @@ class _ClosingBody:
             self._done()
 
 
-def _send(port: int, step: dict[str, Any], app: int) -> dict[str, Any]:
-    """One request on its own connection; a transport failure is recorded as status 0."""
-    method, path = step.get("method", "GET"), step["path"]
-    exchange: dict[str, Any] = {"app": app, "method": method, "path": path, "status": 0, "content_type": "", "mimetype": "", "headers": {}, "body": ""}
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT)
-    try:
-        connection.request(method, path, headers=step.get("headers") or {})
-        response = connection.getresponse()
-        body = response.read()
-    except (OSError, http.client.HTTPException) as exc:
-        exchange["body"] = f"no answer: {type(exc).__name__}: {exc}"
-        return exchange
-    finally:
-        connection.close()
-    content_type = response.getheader("Content-Type", "") or ""
-    exchange.update(
-        status=response.status,
-        content_type=content_type,
-        mimetype=content_type.split(";", 1)[0].strip().lower(),
-        headers=dict(response.getheaders()),
-        body=body[:BODY_LIMIT].decode("utf-8", "replace"),
-    )
-    return exchange
-
-
 class _Service:
     """One learner app with the plumbing the driver gave it, served on loopback."""
 
@@ -296,7 +270,7 @@ def _run_steps(ctx: DriverContext, services: dict[str, _Service], steps: list[di
     def send(step: dict[str, Any], phase: int) -> tuple[dict[str, Any], dict[str, Any]]:
         service = services[step["service"]]
         started = time.time_ns()
-        exchange = _send(service.port, step, SERVICES.index(service.name))
+        exchange = send_over_loopback(service.port, step, app=SERVICES.index(service.name), timeout=CLIENT_TIMEOUT)
         ended = time.time_ns()
         record = {"service": service.name, "method": step.get("method", "GET"), "path": step["path"], "headers": step.get("headers") or {}}
         return exchange, {**record, "phase": phase, "started_ns": started, "ended_ns": ended}
