@@ -228,7 +228,7 @@ class TestFindings:
         """A missing or refused FINDINGS.md fails the check with what to do."""
         with pytest.raises(CheckFailure, match="FINDINGS.md is missing"):
             findings_text({"findings": {"files": {"FINDINGS.md": None}, "missing": ["FINDINGS.md"], "refused": {}}})
-        with pytest.raises(CheckFailure, match="was not read: it is not UTF-8"):
+        with pytest.raises(CheckFailure, match="could not be read: it is not UTF-8"):
             findings_text({"findings": {"files": {"FINDINGS.md": None}, "missing": [], "refused": {"FINDINGS.md": "it is not UTF-8 text"}}})
         assert findings_text({"findings": {"files": {"FINDINGS.md": "x"}}}) == "x"
 

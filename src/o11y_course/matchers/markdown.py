@@ -110,3 +110,8 @@ def tables(text: str) -> list[Table]:
                 continue
         index += 1
     return found
+
+
+def word_count(text: str) -> int:
+    """Words in ``text`` (letters and digits, with inner apostrophes, dots, commas, dashes, underscores)."""
+    return len(re.findall(r"[A-Za-z0-9]+(?:['.,_-][A-Za-z0-9]+)*", text))

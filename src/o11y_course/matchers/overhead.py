@@ -24,7 +24,8 @@ from typing import Any
 
 from o11y_course.drivers.overhead_baseline import AMOUNT_CENTS, EVENT, ITEM, LOGGER_NAMES, MODES
 from o11y_course.feedback import SubmissionError, fail
-from o11y_course.matchers.markdown import section, tables
+from o11y_course.matchers.files import text_from
+from o11y_course.matchers.markdown import section, tables, word_count
 from o11y_course.observation import LearnerError, Observation
 
 FIGURES = ("ns_per_event", "bytes_per_event", "peak_kib")
@@ -310,18 +311,8 @@ class Findings:
 
 def findings_text(values: dict[str, Any]) -> str:
     """The text of FINDINGS.md; fails the check when it is missing or was not read."""
-    found = values.get("findings") or {}
-    name = "FINDINGS.md"
-    if name in found.get("refused", {}):
-        fail(f"{name} was not read: {found['refused'][name]}.", f"keep {name} as a UTF-8 text file in the exercise folder")
-    text = (found.get("files") or {}).get(name)
-    if text is None:
-        fail(f"{name} is missing from the exercise folder.", f"start from the {name} template with the sections Setup, Results and Conclusion")
-    return text
-
-
-def _words(text: str) -> int:
-    return len(re.findall(r"[A-Za-z0-9]+(?:['.,-][A-Za-z0-9]+)*", text))
+    return text_from(values.get("findings") or {}, "FINDINGS.md",
+                     "start from the FINDINGS.md template with the sections Setup, Results and Conclusion")
 
 
 def _key(cell: str) -> str:
@@ -356,8 +347,8 @@ def read_findings(text: str) -> Findings:
             continue
         if re.search(r"\bTODO\b", found.body):
             problems.append(f"the {title} section still says TODO")
-        elif title != "Results" and _words(found.body) < MIN_WORDS:
-            problems.append(f"the {title} section has {_words(found.body)} words; write at least {MIN_WORDS}")
+        elif title != "Results" and word_count(found.body) < MIN_WORDS:
+            problems.append(f"the {title} section has {word_count(found.body)} words; write at least {MIN_WORDS}")
         if title == "Results":
             figures = _read_results(found.body, table_problems)
             problems += table_problems

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from o11y_course.feedback import fail
-from o11y_course.matchers.markdown import section
+from o11y_course.matchers.files import text_from
+from o11y_course.matchers.markdown import section, word_count
 
 NAME = "POSTMORTEM.md"
 SECTIONS = ("Summary", "Impact", "Detection", "Root cause", "Resolution", "Action items")
@@ -17,17 +17,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?\S", re.MULTI
 
 def postmortem_text(values: dict[str, Any]) -> str:
     """The text of POSTMORTEM.md; fails the check when it is missing or was not read."""
-    found = values.get("postmortem") or {}
-    if NAME in found.get("refused", {}):
-        fail(f"{NAME} was not read: {found['refused'][NAME]}.", f"keep {NAME} as a UTF-8 text file in the exercise folder")
-    text = (found.get("files") or {}).get(NAME)
-    if text is None:
-        fail(f"{NAME} is missing from the exercise folder.", f"start from the {NAME} template with its six sections")
-    return text
-
-
-def _words(text: str) -> int:
-    return len(re.findall(r"[A-Za-z0-9]+(?:['.,_-][A-Za-z0-9]+)*", text))
+    return text_from(values.get("postmortem") or {}, NAME, f"start from the {NAME} template with its six sections")
 
 
 def action_items(body: str) -> int:
@@ -44,8 +34,8 @@ def section_problems(text: str) -> list[str]:
             problems.append(f"there is no '## {title}' section")
         elif re.search(r"\bTODO\b", found.body):
             problems.append(f"the {title} section still says TODO")
-        elif _words(found.body) < MIN_WORDS:
-            problems.append(f"the {title} section has {_words(found.body)} words; write at least {MIN_WORDS}")
+        elif word_count(found.body) < MIN_WORDS:
+            problems.append(f"the {title} section has {word_count(found.body)} words; write at least {MIN_WORDS}")
         elif title == "Action items" and action_items(found.body) < MIN_ACTIONS:
             problems.append(f"the Action items section lists {action_items(found.body)} item(s); list at least {MIN_ACTIONS}, one per line starting with '- '")
     return problems
