@@ -44,13 +44,9 @@ def _exercises(course: Course, wanted: list[str]) -> list[Exercise]:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from o11y_course.report import REPORTERS, REVEAL_FORMATS
+    from o11y_course.report import renderer
 
-    if args.format not in REPORTERS:
-        raise UsageError(f"unknown format {args.format!r}; choose one of: {', '.join(REPORTERS)}")
-    options = {} if args.reveal is None else {"reveal": args.reveal}
-    if options and args.format not in REVEAL_FORMATS:
-        raise UsageError(f"--reveal applies to the formats {', '.join(sorted(REVEAL_FORMATS))}, not {args.format!r}")
+    render = renderer(args.format, args.reveal)
     course = find_course()
     from o11y_course.checks_overlay import overlay_checks
     from o11y_course.submission import open_submission
@@ -67,7 +63,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
         from o11y_course.grading import grade
 
         report = grade(course, submission, exercises, sandbox=sandbox, public_only=args.public_only, skip_real=args.no_real)
-    sys.stdout.write(REPORTERS[args.format](report, **options))
+    sys.stdout.write(render(report))
     return 0
 
 

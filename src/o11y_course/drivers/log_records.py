@@ -36,6 +36,7 @@ import logging
 from types import ModuleType
 from typing import Any
 
+from o11y_course.drivers.plain import safe_repr, safe_str
 from o11y_course.sandbox.context import DriverContext
 from o11y_course.sandbox.learner_errors import LearnerCrash
 
@@ -49,51 +50,34 @@ _STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("x", logging.INFO, "", 0, "",
 }
 
 
-def _text(value: Any, limit: int = TEXT_LIMIT) -> str:
-    """``str(value)`` cut to ``limit`` characters; never raises, whatever the learner's object does."""
-    try:
-        text = value if isinstance(value, str) else str(value)
-    except Exception as exc:  # noqa: BLE001 - a learner's __str__ may raise anything
-        text = f"<str() failed: {type(exc).__name__}>"
-    return text[:limit]
-
-
-def _repr(value: Any, limit: int = TEXT_LIMIT) -> str:
-    try:
-        text = repr(value)
-    except Exception as exc:  # noqa: BLE001
-        text = f"<repr() failed: {type(exc).__name__}>"
-    return text[:limit]
-
-
 def _args(args: Any) -> list[str]:
     if isinstance(args, dict):
-        return [f"{key}={_repr(value)}" for key, value in args.items()]
+        return [f"{key}={safe_repr(value, TEXT_LIMIT)}" for key, value in args.items()]
     if isinstance(args, tuple):
-        return [_repr(value) for value in args]
-    return [] if args is None else [_repr(args)]
+        return [safe_repr(value, TEXT_LIMIT) for value in args]
+    return [] if args is None else [safe_repr(args, TEXT_LIMIT)]
 
 
 def record_dict(record: logging.LogRecord, step: str | None) -> dict[str, Any]:
     """A log record as plain data: what it says, how it was built, and what was attached to it."""
     try:
-        message = _text(record.getMessage())
+        message = safe_str(record.getMessage(), TEXT_LIMIT)
     except Exception as exc:  # noqa: BLE001 - a message whose arguments do not fit its template
-        message = f"<message could not be formatted: {type(exc).__name__}: {_text(exc, 200)}>"
+        message = f"<message could not be formatted: {type(exc).__name__}: {safe_str(exc, 200)}>"
     exc_info = record.exc_info if isinstance(record.exc_info, tuple) else None
     exception = exc_info[1] if exc_info and len(exc_info) > 1 else None
-    extra = {key: _repr(value) for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES}
+    extra = {key: safe_repr(value, TEXT_LIMIT) for key, value in vars(record).items() if key not in _STANDARD_ATTRIBUTES}
     return {
         "step": step,
         "logger": record.name,
         "levelname": record.levelname,
         "levelno": record.levelno,
         "message": message,
-        "msg": _text(record.msg),
+        "msg": safe_str(record.msg, TEXT_LIMIT),
         "args": _args(record.args),
         "exc_info": exception is not None,
         "exc_type": type(exception).__name__ if exception is not None else None,
-        "exc_message": _text(exception) if exception is not None else None,
+        "exc_message": safe_str(exception, TEXT_LIMIT) if exception is not None else None,
         "extra": extra,
     }
 
@@ -157,13 +141,13 @@ def _plain(value: Any) -> Any:
     try:
         json.dumps(value)
     except (TypeError, ValueError):
-        return _repr(value)
+        return safe_repr(value, TEXT_LIMIT)
     return value
 
 
 def _call_text(step: dict[str, Any]) -> str:
-    parts = [_repr(arg, 60) for arg in step.get("args", [])]
-    parts += [f"{key}={_repr(value, 60)}" for key, value in step.get("kwargs", {}).items()]
+    parts = [safe_repr(arg, 60) for arg in step.get("args", [])]
+    parts += [f"{key}={safe_repr(value, 60)}" for key, value in step.get("kwargs", {}).items()]
     return f"{step['call']}({', '.join(parts)})"
 
 
@@ -196,7 +180,7 @@ def _run_call(ctx: DriverContext, module: ModuleType, saved: dict[str, Any], ste
         except MemoryError as exc:
             raise ctx.crash(phase, exc) from None
         except Exception as exc:  # noqa: BLE001 - the step asked to record what learner code raises
-            return {"raised": {"type": type(exc).__name__, "message": _text(exc, 500)}}
+            return {"raised": {"type": type(exc).__name__, "message": safe_str(exc, 500)}}
         except BaseException as exc:  # noqa: BLE001 - SystemExit and the like still end the run
             raise ctx.crash(phase, exc) from None
         ctx.raise_noticed_memory_error()

@@ -32,19 +32,11 @@ import random
 from collections.abc import Callable
 from typing import Any
 
+from o11y_course.drivers.plain import safe_repr
 from o11y_course.sandbox.context import DriverContext
 from o11y_course.sandbox.learner_errors import LearnerCrash
 
 PARENT_SPAN_ID = 0x00F067AA0BA902B7
-TEXT_LIMIT = 500
-
-
-def _text(value: Any, limit: int = TEXT_LIMIT) -> str:
-    try:
-        text = value if isinstance(value, str) else repr(value)
-    except Exception as exc:  # noqa: BLE001 - a learner's __repr__ may raise anything
-        text = f"<repr() failed: {type(exc).__name__}>"
-    return text[:limit]
 
 
 def _raised(exc: BaseException) -> dict[str, str]:
@@ -76,7 +68,7 @@ def verdict(result: Any) -> dict[str, Any]:
 
     decision = getattr(result, "decision", None)
     if not isinstance(result, SamplingResult) or not isinstance(decision, Decision):
-        return {"wrong": f"should_sample() returned {_text(result, 120)}, not a SamplingResult"}
+        return {"wrong": f"should_sample() returned {safe_repr(result, 120, keep_strings=True)}, not a SamplingResult"}
     return {"decision": decision.name, "sampled": decision.is_sampled()}
 
 
@@ -109,7 +101,7 @@ def _sampler_object(ctx: DriverContext, obj: Any, made_by: str) -> Any:
     if not callable(getattr(obj, "should_sample", None)) or not callable(getattr(obj, "get_description", None)):
         raise LearnerCrash(
             made_by.removesuffix("()"),
-            {"type": "WrongType", "message": f"{made_by} returned {_text(obj, 80)}, which is not a Sampler", "traceback": []},
+            {"type": "WrongType", "message": f"{made_by} returned {safe_repr(obj, 80, keep_strings=True)}, which is not a Sampler", "traceback": []},
         )
     return obj
 
@@ -193,7 +185,7 @@ def describe(ctx: DriverContext, module: Any, spec: dict[str, Any]) -> dict[str,
     out: dict[str, Any] = {}
     sampler = _sampler_object(ctx, ctx.call("build_sampler", ctx.attribute(module, "build_sampler")), "build_sampler()")
     text, raised = _guarded(ctx, "calling build_sampler().get_description()", sampler.get_description)
-    out["build_sampler"] = {"raised": raised} if raised else _text(text)
+    out["build_sampler"] = {"raised": raised} if raised else safe_repr(text, keep_strings=True)
     rate = spec.get("limiter_rate", 2.5)
     limiter_class = getattr(module, "RateLimitingSampler", None)
     if limiter_class is None:  # the other checks of this run can still judge build_sampler()
@@ -203,7 +195,7 @@ def describe(ctx: DriverContext, module: Any, spec: dict[str, Any]) -> dict[str,
     limiter, raised = _guarded(ctx, f"calling RateLimitingSampler({rate!r})", limiter_class, rate)
     if not raised:
         text, raised = _guarded(ctx, "calling the limiter's get_description()", getattr(limiter, "get_description", lambda: None))
-    out["limiter"] = {"raised": raised} if raised else _text(text)
+    out["limiter"] = {"raised": raised} if raised else safe_repr(text, keep_strings=True)
     out["limiter_rate"] = rate
     return out
 
@@ -222,8 +214,8 @@ class _Recorder:
         parent = trace.get_current_span(bound.get("parent_context")).get_span_context()
         route = (bound.get("attributes") or {}).get("http.route")
         call = {
-            "name": _text(bound.get("name"), 120),
-            "route": None if route is None else _text(route, 120),
+            "name": safe_repr(bound.get("name"), 120, keep_strings=True),
+            "route": None if route is None else safe_repr(route, 120, keep_strings=True),
             "parent_flags": int(parent.trace_flags) if parent.is_valid else None,
         }
         self.calls.append(call)

@@ -33,12 +33,8 @@ def load_report(path: Path) -> GradeReport:
 
 def report_command(args: argparse.Namespace) -> int:
     """``o11y report FILE --format F [--reveal LEVEL]``."""
-    from o11y_course.report import REPORTERS, REVEAL_FORMATS
+    from o11y_course.report import renderer
 
-    if args.format not in REPORTERS:
-        raise UsageError(f"unknown format {args.format!r}; choose one of: {', '.join(REPORTERS)}")
-    options = {} if args.reveal is None else {"reveal": args.reveal}
-    if options and args.format not in REVEAL_FORMATS:
-        raise UsageError(f"--reveal applies to the formats {', '.join(sorted(REVEAL_FORMATS))}, not {args.format!r}")
-    sys.stdout.write(REPORTERS[args.format](load_report(Path(args.report)), **options))
+    render = renderer(args.format, args.reveal)
+    sys.stdout.write(render(load_report(Path(args.report))))
     return 0
