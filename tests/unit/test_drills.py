@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from o11y_course.drills import KINDS, OPERATIONS, fault_of, make_drill, plan_drill
 from o11y_course.drills.faults import REQUESTS
 from o11y_course.drills.shop import FAILURES, FAULT_TARGETS, PAUSE_MS
-from o11y_course.drivers.drill_runner import diagnosis_data, run
+from o11y_course.drivers import drill_runner
+from o11y_course.drivers.drill_runner import diagnosis_data, evidence_of, prepare, run
 from o11y_course.matchers.drills import hidden_seeds, judge
 from o11y_course.matchers.postmortem import names_fault, section_problems
 from tests.conftest import REPO
@@ -250,6 +251,19 @@ def test_driver_runs_the_stub_and_reads_the_template(learner_modules):
     assert not (verdict.located or verdict.shows_fault)
     template = values["postmortem"]["files"]["POSTMORTEM.md"]
     assert len(section_problems(template)) == 6
+
+
+def test_prepared_evidence_is_built_once_and_equals_a_fresh_build(monkeypatch):
+    """prepare() (the zygote) builds each drill once; children reuse it, and it is the drill's own evidence."""
+    monkeypatch.setattr(drill_runner, "_EVIDENCE", {})
+    prepare({"seeds": [LATENCY_SEED, 7]})
+    assert set(drill_runner._EVIDENCE) == {LATENCY_SEED, 7}
+    kept = evidence_of(LATENCY_SEED)
+    assert kept is drill_runner._EVIDENCE[LATENCY_SEED]
+    assert kept == make_drill(LATENCY_SEED).evidence_fields()
+    monkeypatch.setattr(drill_runner, "MAX_KEPT_DRILLS", 2)
+    evidence_of(8)
+    assert set(drill_runner._EVIDENCE) == {7, 8}  # the oldest makes room: a zygote's memory stays bounded
 
 
 def test_reference_postmortem_is_complete():

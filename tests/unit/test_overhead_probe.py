@@ -13,7 +13,8 @@ import pytest
 import structlog
 
 from o11y_course.drivers import overhead_baseline as baseline
-from o11y_course.drivers.overhead_probe import DRIVER, KeptStream, overhead_scenario, plain, run, stream_summary
+from o11y_course.drivers import overhead_probe
+from o11y_course.drivers.overhead_probe import DRIVER, KeptStream, overhead_scenario, plain, prepare, run, stream_summary
 from o11y_course.sandbox.context import DriverContext
 
 LEARNER = textwrap.dedent(
@@ -74,6 +75,23 @@ def test_a_crash_is_recorded_and_the_rest_still_measured(context, tmp_path):
     values = run(context, {"n": 10})["values"]
     assert values["crash"]["type"] == "ZeroDivisionError" and values["crash"]["phase"] == "measure"
     assert "returned" not in values and "baseline" in values and "findings" in values
+    assert set(values["baseline"]["ns_per_event"]) == {"before"}  # nothing to compare: no second measurement
+
+
+def test_the_first_measurement_serves_every_later_run(context, monkeypatch):
+    """prepare() (the zygote) measures once per n; later runs reuse it and only time the modes again."""
+    monkeypatch.setattr(overhead_probe, "_BASELINES", {})
+    prepare({"n": 30, "baseline": True})
+    kept = overhead_probe._BASELINES[30]
+    calls = []
+    monkeypatch.setattr(baseline, "memory_modes", lambda n: calls.append(n) or {})
+    timings = run(context, {"n": 30})["values"]["baseline"]
+    assert calls == []  # no new memory pass
+    assert timings["ns_per_event"]["before"] == kept["ns_per_event"] and timings["peak_kib"] == kept["peak_kib"]
+    assert set(timings["ns_per_event"]) == {"before", "after"}
+    prepare({"n": 30, "baseline": False})
+    prepare({"n": 40, "baseline": False})
+    assert set(overhead_probe._BASELINES) == {30}
 
 
 def test_a_missing_measure_is_a_contract_crash(context, tmp_path):

@@ -19,7 +19,7 @@ from o11y_course.matchers.overhead import (
     timing_window,
 )
 
-N = 1000
+N = 200
 RUN = overhead_scenario(f"measure({N}, stream), between two runs of the grader's own measurement", N)
 
 
@@ -76,7 +76,7 @@ def test_structured_events_are_larger_than_plain(observe):
 
 @pytest.mark.points(2)
 def test_timings_agree_with_the_graders(observe):
-    """ns_per_event of each mode is within a factor of 3 of the grader's own measurement in the same run."""
+    """ns_per_event of each mode is within a factor of 3 of the grader's own measurement on the same machine."""
     values = measured(observe(RUN))
     figures = result_figures(values)
     for mode in MODES:

@@ -32,6 +32,26 @@ FIELDS = ("service", "operation", "kind", "example_trace_id")
 POSTMORTEM = "POSTMORTEM.md"
 POSTMORTEM_MAX_BYTES = 64 * 1024
 MAX_FIELD_CHARS = 200
+MAX_KEPT_DRILLS = 64  # evidence kept by a zygote (about 1 MB each); a course uses a few dozen seeds
+
+_EVIDENCE: dict[int, dict[str, Any]] = {}
+
+
+def evidence_of(seed: int) -> dict[str, Any]:
+    """The keyword arguments of ``incident.Evidence`` for drill ``seed``, built once per process."""
+    if seed not in _EVIDENCE:
+        from o11y_course.drills import make_drill
+
+        if len(_EVIDENCE) >= MAX_KEPT_DRILLS:
+            _EVIDENCE.pop(next(iter(_EVIDENCE)))
+        _EVIDENCE[seed] = make_drill(seed).evidence_fields()
+    return _EVIDENCE[seed]
+
+
+def prepare(params: dict[str, Any]) -> None:
+    """Build the evidence of the request's drills now (called in the zygote, before any learner code)."""
+    for seed in params.get("seeds", [])[:MAX_KEPT_DRILLS]:
+        evidence_of(int(seed))
 
 
 def drill_scenario(name: str, seeds: list[int], *, postmortem: bool = False, timeout: float | None = None) -> Scenario:
@@ -63,8 +83,6 @@ def diagnosis_data(result: Any) -> dict[str, Any]:
 
 
 def _diagnose_all(ctx: DriverContext, seeds: list[int]) -> dict[str, Any]:
-    from o11y_course.drills import make_drill
-
     try:
         evidence_type = ctx.attribute(ctx.import_module("incident"), "Evidence")
         diagnose = ctx.attribute(ctx.import_module("diagnose"), "diagnose")
@@ -73,7 +91,7 @@ def _diagnose_all(ctx: DriverContext, seeds: list[int]) -> dict[str, Any]:
     drills = []
     for number, seed in enumerate(seeds, start=1):
         ctx.phase(f"building drill {number}")
-        fields = make_drill(seed).evidence_fields()
+        fields = evidence_of(seed)
         try:
             evidence = ctx.call("incident.Evidence(spans=..., metrics=..., logs=...)", evidence_type, **fields)
             result = ctx.call(f"diagnose() on drill {number}", diagnose, evidence)

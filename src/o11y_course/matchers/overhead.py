@@ -5,8 +5,9 @@ wrote to the stream, the grader's own measurement of the same run, and ``FINDING
 
 Tolerances (the exercise's README states them):
 - a figure ``measure()`` returns must lie within a factor of ``RESULT_FACTOR`` of the grader's own
-  measurement in the same sandbox run; the grader times the modes before and after ``measure()``
-  and accepts anything from a third of the lower of its two figures to three times the higher one;
+  measurement: it times the modes before any learner code runs (once per sandbox zygote) and again
+  right after ``measure()``, and accepts anything from a third of the lower of its two figures to
+  three times the higher one;
 - the ``disabled`` mode costs so little that noise dominates: its ``ns_per_event`` may go up to
   ``DISABLED_NS_FLOOR`` and its ``peak_kib`` up to ``DISABLED_PEAK_FLOOR_KIB`` whatever the grader got;
 - ``bytes_per_event`` must agree with what the stream received, within ``BYTES_TOLERANCE``;

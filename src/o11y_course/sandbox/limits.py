@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import signal
 import sys
 from dataclasses import dataclass
@@ -21,14 +22,20 @@ class Limits:
     output_bytes: int = 2 * 1024 * 1024  # stdout + stderr together
 
 
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    """The C library, loaded once (finding it may start ``ldconfig``): the zygote loads it, children inherit it."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
 def _prctl(option: int, value: int) -> bool:
     if not sys.platform.startswith("linux"):
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(option, value, 0, 0, 0) == 0
-    except OSError:
-        return False
+    libc = _libc()
+    return libc is not None and libc.prctl(option, value, 0, 0, 0) == 0
 
 
 def become_subreaper() -> bool:

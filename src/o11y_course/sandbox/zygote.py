@@ -2,10 +2,16 @@
 
 Protocol: one JSON request per line on stdin, one JSON outcome per line on stdout. The process
 ends when stdin closes. It is single-threaded, so forking it is safe.
+
+A driver module of the course may define ``prepare(params)``: the zygote calls it before forking
+the child of a request, so that work which depends only on the grader's own code (the drills of
+the incident exercise, the grader's logging measurement) is done once per zygote and inherited by
+every child, instead of being redone for each submission. No learner code has run in the zygote.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import sys
@@ -23,6 +29,9 @@ PRELOAD = (
     "opentelemetry.sdk.trace.export.in_memory_span_exporter",
     "o11y_course.sandbox.child",
     "o11y_course.drivers.flask_app",
+    "flask.testing",  # the test client (it pulls in click.testing and pdb)
+    "encodings.idna",  # werkzeug's URL handling, on the first request
+    "netrc",  # requests reads ~/.netrc on every call
 )
 
 
@@ -35,6 +44,22 @@ def preload(extra: tuple[str, ...] = ()) -> None:
             pass
 
 
+DRIVER_PREFIX = "o11y_course.drivers."
+
+
+def prepare(request: dict[str, object]) -> None:
+    """Let the request's driver do its submission-independent work here, in the zygote, once."""
+    module_name, _, _ = str(request.get("driver", "")).partition(":")
+    if not module_name.startswith(DRIVER_PREFIX):
+        return
+    try:
+        hook = getattr(importlib.import_module(module_name), "prepare", None)
+        if callable(hook):
+            hook(request.get("params", {}))
+    except Exception:  # noqa: BLE001 - the child does the work itself and reports what goes wrong
+        pass
+
+
 def serve() -> None:
     """Answer requests until stdin closes."""
     out = sys.stdout.buffer
@@ -43,6 +68,10 @@ def serve() -> None:
         if request.get("op") == "ping":
             outcome = {"pong": True}
         else:
+            prepare(request)
+            # Objects that exist now are never collected in a child: without this, the child's first
+            # full collection would write to (and so copy) nearly every page it shares with the zygote.
+            gc.freeze()
             outcome = run_forked(request, reaper=True)
         out.write((json.dumps(outcome) + "\n").encode())
         out.flush()
