@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from o11y_course.drivers.flask_app import build_apps, expositions, log_lines
-from o11y_course.drivers.loopback import send
+from o11y_course.drivers.loopback import POLL_SECONDS, send
 from o11y_course.sandbox.context import DriverContext
 from o11y_course.scenario import Scenario
 
@@ -128,7 +128,7 @@ def run(ctx: DriverContext, params: dict[str, Any]) -> dict[str, Any]:
 
     ctx.phase("serving on loopback")
     server = make_server("127.0.0.1", 0, app, threaded=bool(params.get("threaded", True)), request_handler=QuietHandler)
-    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True)
     serving.start()
     started = time.monotonic()
     try:

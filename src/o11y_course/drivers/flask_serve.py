@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from o11y_course.drivers.flask_app import build_apps, send_steps
+from o11y_course.drivers.loopback import POLL_SECONDS
 from o11y_course.sandbox.context import DriverContext
 
 
@@ -46,7 +47,7 @@ def run(ctx: DriverContext, params: dict[str, Any]) -> dict[str, Any]:
     app.wsgi_app = counting_app
     ctx.phase("serving on loopback")
     server = make_server("127.0.0.1", int(params["port"]), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True)
     thread.start()
     started = time.monotonic()
     enough.wait(float(params.get("max_seconds", 15)))

@@ -32,6 +32,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from o11y_course.drivers.loopback import POLL_SECONDS
 from o11y_course.drivers.loopback import send as send_over_loopback
 from o11y_course.drivers.tracing_probe import describe_provider, global_provider_set, require_sdk_provider
 from o11y_course.sandbox.context import DriverContext
@@ -44,7 +45,6 @@ OPENMETRICS_ACCEPT = "application/openmetrics-text; version=1.0.0"
 CLIENT_TIMEOUT = 15.0
 IDLE_SECONDS = 5.0  # how long to wait for the servers to finish a step's requests
 HOLD_SECONDS = 5.0  # how long a held backend request waits for the others
-POLL_SECONDS = 0.02  # how often an idle server looks for a shutdown request
 MAX_SPANS = 2000
 MAX_LOG_LINES = 5000
 MAX_ATTRIBUTE = 300
