@@ -152,6 +152,22 @@ class TestCases:
         assert caught.value.hint == "add for: 5m"
 
     @needs_promtool
+    def test_cases_run_together_are_judged_apart(self, monkeypatch):
+        """With run_with, one promtool run serves every check; each fails only on its own cases."""
+        from o11y_course.real import promtool_cases
+
+        runs = []
+        real_run = promtool_cases.run_rule_tests
+        monkeypatch.setattr(promtool_cases, "run_rule_tests", lambda *a, **k: runs.append(a) or real_run(*a, **k))
+        promtool_cases._run_cases.cache_clear()
+        rules = RULES.replace("        for: 5m\n", "")  # SLOW misses its pending expectation, QUIET holds
+        expect_cases(PROMTOOL, rules, [QUIET], "unused", run_with=[SLOW, QUIET])
+        with pytest.raises(CheckFailure) as caught:
+            expect_cases(PROMTOOL, rules, [SLOW], "add for: 5m", run_with=[SLOW, QUIET])
+        assert caught.value.message.startswith("expected HighRequestLatency to stay silent at minute 4")
+        assert len(runs) == 1  # the second check reused the first one's run
+
+    @needs_promtool
     def test_rules_that_do_not_load(self):
         """A rule file promtool cannot load fails with its error, not with missed expectations."""
         with pytest.raises(CheckFailure) as caught:

@@ -42,6 +42,15 @@ def _isolated_pytest_env() -> Iterator[None]:
                 os.environ[key] = value
 
 
+class _ShortFailures:
+    """Failures are reported as one line per traceback entry (``--tb=line``): the grader reads its
+    messages from the exception itself, and pytest's source-annotated tracebacks would cost more
+    than the checks. A check module that cannot be imported still reports pytest's full message."""
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.option.tbstyle = "line"
+
+
 def check_folders(course: Course, exercises: list[Exercise]) -> list[str]:
     """The check folders of these exercises that exist in the course."""
     return [str(course.checks_dir / e.id) for e in exercises if (course.checks_dir / e.id).is_dir()]
@@ -58,6 +67,9 @@ def pytest_args(course: Course, folders: list[str]) -> list[str]:
         "-p", "no:cacheprovider",
         "-p", "no:terminal",
         "-p", "no:stepwise",
+        "-p", "no:unraisableexception",  # learner code never runs in this process: nothing to collect
+        "-p", "no:threadexception",
+        "--assert=plain",  # checks report through expect()/fail(), never a bare assert
         "-W", "ignore",
         *folders,
     ]
@@ -87,7 +99,7 @@ def grade(
     if folders:
         with _isolated_pytest_env(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             try:
-                code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state)])
+                code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state), _ShortFailures()])
             finally:
                 _forget_check_modules()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):

@@ -27,9 +27,11 @@ def ok(per_minute: int, seconds: float = 0.05, **labels: str) -> Requests:
 
 
 def run_cases(observe, tool, cases: list[Case], hint) -> None:
-    """Fail unless the learner's alerts.yml meets every expectation of ``cases`` under promtool."""
+    """Fail unless the learner's alerts.yml meets every expectation of ``cases`` under promtool.
+
+    Every case of this module runs in one promtool process, shared by the checks."""
     rules = file_text(observe(READ_FILES), RULES_FILE)
-    expect_cases(tool("promtool", "prometheus"), rules, cases, hint)
+    expect_cases(tool("promtool", "prometheus"), rules, cases, hint, run_with=ALL_CASES)
 
 
 LATENCY_THRESHOLD = [
@@ -176,6 +178,9 @@ LABELLED_SERIES = [
         (Expect(LATENCY, 12, False),),
     ),
 ]
+
+
+ALL_CASES = LATENCY_THRESHOLD + ERROR_THRESHOLD + SPIKES + QUIET + LABELLED_SERIES
 
 
 @pytest.mark.points(2)

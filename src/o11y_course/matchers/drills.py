@@ -15,6 +15,7 @@ from typing import Any
 
 from o11y_course.drills import KINDS, OPERATIONS, SERVICES, Plan, fault_of, plan_drill
 from o11y_course.drills.shop import FAULT_TARGETS, FLAKY, ancestors, descendants
+from o11y_course.drills.traffic import PlannedSpan
 from o11y_course.feedback import SubmissionError, fail
 from o11y_course.observation import LearnerError
 
@@ -105,11 +106,20 @@ def _location_note(plan: Plan, service: str, operation: str) -> str:
     return f"you named {named}, which shows nothing unusual in this drill"
 
 
-def _trace_note(plan: Plan, trace_id: str) -> str:
-    truth = plan.fault.target
+@lru_cache(maxsize=64)
+def _spans_by_trace(seed: int) -> dict[str, list[PlannedSpan]]:
+    """The planned spans of drill ``seed``, grouped by trace id (judging looks one trace up per drill)."""
+    grouped: dict[str, list[PlannedSpan]] = {}
+    for span in planned(seed).spans():
+        grouped.setdefault(span.trace_id, []).append(span)
+    return grouped
+
+
+def _trace_note(seed: int, trace_id: str) -> str:
+    truth = planned(seed).fault.target
     if not TRACE_ID.match(trace_id):
         return f"example_trace_id {trace_id!r} is not 32 lowercase hex digits: copy the trace_id of a span"
-    spans = [s for s in plan.spans() if s.trace_id == trace_id]
+    spans = _spans_by_trace(seed).get(trace_id, [])
     if not spans:
         return f"trace {trace_id} is not a trace of this drill"
     if any(s.hit for s in spans):
@@ -140,7 +150,7 @@ def judge(label: str, entry: dict[str, Any]) -> Verdict:
     fault = plan.fault
     located = (given["service"], given["operation"]) == (fault.service, fault.operation)
     kind_right = given["kind"] == fault.kind
-    trace_note = _trace_note(plan, given["example_trace_id"])
+    trace_note = _trace_note(seed, given["example_trace_id"])
     location_note = "" if located else f"{head}; {_location_note(plan, given['service'], given['operation'])}"
     kind_note = "" if kind_right else f"{head}; you said kind {given['kind']!r}" + ("" if given["kind"] in KINDS else " (use 'latency' or 'errors')")
     return Verdict(label, seed, located, kind_right, not trace_note, location_note, kind_note, f"{head}; {trace_note}" if trace_note else "")
