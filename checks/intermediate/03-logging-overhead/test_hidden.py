@@ -19,9 +19,9 @@ from o11y_course.matchers.overhead import (
     timing_window,
 )
 
-N = 1000
+N = 200
 RUN = overhead_scenario(f"measure({N}, stream), between two runs of the grader's own measurement", N)
-OTHER_N = 300
+OTHER_N = 100
 OTHER_RUN = overhead_scenario(f"measure({OTHER_N}, stream)", OTHER_N, baseline=False, findings=False)
 
 
