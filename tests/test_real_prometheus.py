@@ -103,3 +103,14 @@ def _gone_soon(pids: set[int] | None = None, seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+@needs_prometheus
+def test_a_run_never_reads_the_previous_runs_samples(course, repo_sandbox):
+    """Right after the reference was scraped on the shared port, the stub (no /metrics) still fails:
+    the query window starts when this run started serving, not a whole second earlier."""
+    exercise = resolve(discover(course.exercises_dir), "02")
+    for folder, status in ((course.reference_dir, "pass"), (course.root, "fail"), (course.reference_dir, "pass"), (course.root, "fail")):
+        report = grade(course, open_submission(folder), [exercise], sandbox=repo_sandbox, only=frozenset({CHECK}))
+        (check,) = report.exercises[0].checks
+        assert check.status == status, (folder, check.message)

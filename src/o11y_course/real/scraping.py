@@ -1,6 +1,6 @@
 """The learner's app served on loopback, scraped by a real Prometheus, and queried back.
 
-One Prometheus server per grading process scrapes one fixed loopback port every 250 ms; each run
+One Prometheus server per grading process scrapes one fixed loopback port every 100 ms; each run
 serves the learner's app on that port for a moment and reads back only what was scraped since it
 started serving. Prometheus applies a new target only about 5 s after it starts, so sharing the
 server means only the first run of a process waits for that.
@@ -116,7 +116,7 @@ def scrape_with_prometheus(
         worker = threading.Thread(target=serve, daemon=True)
         worker.start()
         while worker.is_alive():  # read scrape errors while the app is still up
-            worker.join(0.1)
+            worker.join(0.05)
             errors += [
                 t["lastError"]
                 for t in prometheus.targets_health()
@@ -125,6 +125,6 @@ def scrape_with_prometheus(
         if "error" in outcome:
             raise outcome["error"]
         ended = time.time()
-        window = max(1, math.ceil(ended - started))
-        results = prometheus.query(f"max_over_time({expr}[{window}s])", at=ended)
+        window_ms = max(1, math.floor((ended - started) * 1000) - 1)  # never reaching back before this run served
+        results = prometheus.query(f"max_over_time({expr}[{window_ms}ms])", at=ended)
         return ScrapeResult(outcome["observation"], results, tuple(dict.fromkeys(errors)))
