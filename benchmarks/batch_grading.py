@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """How fast a class is graded: N submissions (copies of the reference and of the stubs) with --jobs 2.
 
+Every copy is made unique (a comment naming it ends each of its text files), as the submissions of
+a real class are.
+
 Target (COURSE §11): 50 submissions graded with `--jobs 2` at 1 submission per second or more.
 The time is that of the whole command in a fresh process (worker start-up, the first Prometheus
 start of each worker, and writing the gradebook, statistics and picture included). The median time
@@ -27,13 +30,29 @@ TARGET = 1.0  # submissions per second
 _LINE = re.compile(r"^\[\d+/\d+\] (?P<id>\S+): .*\((?P<seconds>[\d.]+) s\)$")
 
 
+COMMENTS = {".py": "# {}\n", ".yml": "# {}\n", ".yaml": "# {}\n", ".toml": "# {}\n", ".md": "\n<!-- {} -->\n"}
+
+
+def make_distinct(folder: Path, label: str) -> None:
+    """End every text file the learner edits with a comment naming ``label``: no two copies are alike,
+    so nothing the grader keeps for one submission's exact files can serve another."""
+    for path in folder.rglob("*"):
+        comment = COMMENTS.get(path.suffix)
+        if comment and path.is_file():
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(comment.format(label))
+
+
 def make_class(folder: Path, count: int) -> None:
     """``count`` submissions: reference copies (a <tier>/<NN-slug>/ tree) and stub copies (a learner repository), alternating."""
     for index in range(count):
         if index % 2 == 0:
-            shutil.copytree(ROOT / "reference", folder / f"reference-{index:03d}")
+            target = folder / f"reference-{index:03d}"
+            shutil.copytree(ROOT / "reference", target)
         else:
-            shutil.copytree(ROOT / "exercises", folder / f"stubs-{index:03d}" / "exercises")
+            target = folder / f"stubs-{index:03d}"
+            shutil.copytree(ROOT / "exercises", target / "exercises")
+        make_distinct(target, f"submission {index:03d}")
 
 
 def main() -> int:
