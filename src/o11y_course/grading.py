@@ -56,6 +56,12 @@ def check_folders(course: Course, exercises: list[Exercise]) -> list[str]:
     return [str(course.checks_dir / e.id) for e in exercises if (course.checks_dir / e.id).is_dir()]
 
 
+# pytest plugins that checks never use; each would otherwise wrap every check (capture, logging)
+# or register hooks the run does not need. The warnings plugin stays: it applies ``-W ignore``.
+UNUSED_PLUGINS = ("capture", "logging", "faulthandler", "debugging", "unittest", "doctest", "junitxml", "pastebin",
+                  "legacypath", "setuponly", "setupplan", "subtests", "recwarn", "tmpdir", "monkeypatch")
+
+
 def pytest_args(course: Course, folders: list[str]) -> list[str]:
     """Arguments for the grader's pytest run over ``folders``."""
     return [
@@ -69,6 +75,7 @@ def pytest_args(course: Course, folders: list[str]) -> list[str]:
         "-p", "no:stepwise",
         "-p", "no:unraisableexception",  # learner code never runs in this process: nothing to collect
         "-p", "no:threadexception",
+        *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
         "--assert=plain",  # checks report through expect()/fail(), never a bare assert
         "-W", "ignore",
         *folders,
