@@ -97,3 +97,27 @@ def test_standalone_pytest_use(course):
         cwd=course.root, capture_output=True, text=True, timeout=120,
     )
     assert "12 passed" in result.stdout or "13 passed" in result.stdout, result.stdout[-2000:]
+
+
+RUN_COUNTER = HEADER + '''
+import itertools
+RUNS = itertools.count(1)
+
+@pytest.mark.points(1)
+def test_runs():
+    n = next(RUNS)
+    assert n == 1, f"run {n} of this module"
+'''
+
+
+def test_check_modules_are_reused_until_their_file_changes(tiny_course, course, repo_sandbox, tmp_path_factory):
+    """A batch reuses the imported check modules; an edited check file, or another course, loads afresh."""
+    write_check(tiny_course, RUN_COUNTER)
+    assert grade_reference(tiny_course, repo_sandbox)[0].status == "pass"
+    (check,) = grade_reference(tiny_course, repo_sandbox)
+    assert check.status == "fail" and "run 2 of this module" in check.message  # the same module object
+    write_check(tiny_course, RUN_COUNTER + "# edited\n")
+    assert grade_reference(tiny_course, repo_sandbox)[0].status == "pass"  # reloaded from the new file
+    other = tmp_path_factory.mktemp("other")
+    shutil.copytree(tiny_course.root, other, dirs_exist_ok=True)
+    assert grade_reference(Course(other), repo_sandbox)[0].status == "pass"  # same module name, other course

@@ -43,12 +43,20 @@ def _isolated_pytest_env() -> Iterator[None]:
 
 
 class _ShortFailures:
-    """Failures are reported as one line per traceback entry (``--tb=line``): the grader reads its
-    messages from the exception itself, and pytest's source-annotated tracebacks would cost more
-    than the checks. A check module that cannot be imported still reports pytest's full message."""
+    """A failed check's report holds one line, its exception: the grader reads its messages from the
+    exception itself, and pytest's tracebacks (even ``--tb=line``) would cost more than the checks.
+    A check module that cannot be imported still reports pytest's full message."""
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.option.tbstyle = "line"
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            item.repr_failure = _one_line  # type: ignore[method-assign]
+
+
+def _one_line(excinfo: pytest.ExceptionInfo[BaseException], style: object = None) -> str:
+    return excinfo.exconly()
 
 
 def check_folders(course: Course, exercises: list[Exercise]) -> list[str]:
@@ -105,10 +113,11 @@ def grade(
     code: int = pytest.ExitCode.NO_TESTS_COLLECTED
     if folders:
         with _isolated_pytest_env(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            _drop_stale_check_modules(course.checks_dir)
             try:
                 code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state), _ShortFailures()])
             finally:
-                _forget_check_modules()
+                _keep_check_modules()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise GraderError(f"the checks could not run (pytest exit code {int(code)}): {sink.getvalue().strip()[-800:]}")
     return GradeReport(
@@ -117,10 +126,47 @@ def grade(
     )
 
 
-def _forget_check_modules() -> None:
-    """Drop imported check modules (named ``<tier>.<NN-slug>.test_x``) so the next run loads its own."""
-    for name in [n for n in sys.modules if n.split(".", 1)[0] in TIERS]:
-        del sys.modules[name]
+_KEPT_MODULES: dict[str, tuple[object, ...]] = {}  # check module name -> where it was loaded from, after the last run
+
+
+def _check_module_names() -> list[str]:
+    """Imported check modules and their packages (named ``<tier>``, ``<tier>.<NN-slug>``, ``...test_x``)."""
+    return [name for name in sys.modules if name.split(".", 1)[0] in TIERS]
+
+
+def _origin(module: object) -> tuple[object, ...]:
+    """A module's file with its inode, size and modification time (a package: its folders)."""
+    file = getattr(module, "__file__", None)
+    if not file:
+        return ("package", tuple(getattr(module, "__path__", ())))
+    try:
+        info = os.stat(file)
+    except OSError:
+        return ("gone", file)
+    return (file, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _keep_check_modules() -> None:
+    """After a run: note where each check module came from, so that the next run can reuse it."""
+    _KEPT_MODULES.clear()
+    _KEPT_MODULES.update({name: _origin(sys.modules[name]) for name in _check_module_names()})
+
+
+def _drop_stale_check_modules(checks_dir: Path) -> None:
+    """Before a run: keep the check modules of the last run only if they are this course's and no
+    file changed since (a batch grades every submission with the same checks); else drop them all."""
+    root = os.path.join(os.path.realpath(checks_dir), "")
+    names = _check_module_names()
+
+    def current(name: str) -> bool:
+        origin = _origin(sys.modules[name])
+        places = origin[1] if origin[0] == "package" else (origin[0],)
+        return _KEPT_MODULES.get(name) == origin and all(isinstance(p, str) and os.path.realpath(p).startswith(root) for p in places)
+
+    if not all(current(name) for name in names):
+        for name in names:
+            del sys.modules[name]
+        _KEPT_MODULES.clear()
 
 
 def _ordered(results: list[CheckResult]) -> list[CheckResult]:
