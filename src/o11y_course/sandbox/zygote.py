@@ -18,6 +18,7 @@ import sys
 
 from o11y_course.sandbox.limits import become_subreaper, die_with_parent
 from o11y_course.sandbox.runner import run_forked
+from o11y_course.sandbox.warmup import warm_up
 
 PRELOAD = (
     "flask",
@@ -84,6 +85,10 @@ def main() -> None:
     die_with_parent()
     become_subreaper()
     preload(tuple(name for name in sys.argv[1:] if name.startswith(ALLOWED_EXTRA) and name.replace(".", "_").isidentifier()))
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - only a speed-up: children then do the first-use work themselves
+        pass
     serve()
 
 
