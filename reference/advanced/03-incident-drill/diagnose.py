@@ -19,7 +19,9 @@ def error_ratios(exposition: str) -> dict[Op, float]:
     """Detect: the share of 5xx answers of every operation, from shop_requests_total."""
     totals: dict[Op, float] = defaultdict(float)
     errors: dict[Op, float] = defaultdict(float)
-    for family in text_string_to_metric_families(exposition):
+    # Hand the parser only the counter's lines: the latency histogram holds most of the exposition.
+    counter = "\n".join(line for line in exposition.splitlines() if "shop_requests_" in line.split("{", 1)[0])
+    for family in text_string_to_metric_families(counter + "\n"):
         if family.name != "shop_requests":
             continue
         for sample in family.samples:
