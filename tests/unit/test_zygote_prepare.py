@@ -42,3 +42,23 @@ def test_a_failing_prepare_is_left_to_the_child(fake_driver):
     zygote.prepare({"driver": "o11y_course.drivers.prepare_probe:run", "params": {"explode": True}})
     zygote.prepare({"driver": "o11y_course.drivers.no_such_driver:run", "params": {}})
     assert fake_driver.calls == []
+
+
+def test_warm_up_leaves_no_global_state():
+    """The zygote's warm-up changes nothing a learner's code could notice: registry, loggers, structlog."""
+    import logging
+
+    import prometheus_client
+    import structlog
+
+    from o11y_course.sandbox.warmup import warm_up
+
+    names = set(prometheus_client.REGISTRY._names_to_collectors)
+    loggers = set(logging.root.manager.loggerDict)
+    root_handlers = list(logging.root.handlers)
+    config = structlog.get_config()
+    warm_up()
+    assert set(prometheus_client.REGISTRY._names_to_collectors) == names
+    assert set(logging.root.manager.loggerDict) - loggers <= {"o11y_warmup"}  # the app's own logger, silent
+    assert logging.root.handlers == root_handlers
+    assert structlog.get_config() == config
