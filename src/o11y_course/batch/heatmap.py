@@ -48,17 +48,20 @@ def draw_heatmap(path: Path, results: list[Graded], checks: list[dict[str, Any]]
 
     cells, columns = matrix(results, checks)
     n_rows, n_cols = max(1, len(checks)), max(1, len(columns))
-    width = min(60.0, 6.5 + 0.22 * n_cols)
+    # Inches: the check labels (about 0.065 in per character at these sizes), the grid, the bars.
+    # Margins are worked out here because matplotlib's tight_layout would lay the figure out twice
+    # to measure them, the slowest part of the picture.
+    label_in = 0.35 + 0.065 * max((len(_label(c)) for c in checks), default=0)
+    grid_in, bars_in = max(3.0, 0.22 * n_cols), 2.0
+    width = min(60.0, label_in + grid_in + bars_in + 0.4)
     height = min(80.0, 2.2 + 0.26 * n_rows)
-    figure, (grid, bars) = plt.subplots(1, 2, figsize=(width, height), gridspec_kw={"width_ratios": [max(2.0, 0.22 * n_cols), 2.0]}, sharey=True)
+    figure, (grid, bars) = plt.subplots(1, 2, figsize=(width, height), gridspec_kw={"width_ratios": [grid_in, bars_in]})
     if checks and columns:
         cmap = ListedColormap(COLOURS)
         grid.imshow(cells, aspect="auto", interpolation="nearest", cmap=cmap, norm=BoundaryNorm(range(len(STATES) + 1), cmap.N))
-        if n_cols <= 150:  # thin white lines between cells, while cells are wide enough to show them
-            grid.set_xticks([i - 0.5 for i in range(n_cols + 1)], minor=True)
-            grid.set_yticks([i - 0.5 for i in range(n_rows + 1)], minor=True)
-            grid.grid(which="minor", color="white", linewidth=0.6)
-            grid.tick_params(which="minor", length=0)
+        if n_cols <= 150:  # thin white lines between cells (two line collections), while cells are wide enough
+            grid.vlines([i - 0.5 for i in range(1, n_cols)], -0.5, n_rows - 0.5, colors="white", linewidth=0.6)
+            grid.hlines([i - 0.5 for i in range(1, n_rows)], -0.5, n_cols - 0.5, colors="white", linewidth=0.6)
     grid.set_yticks(range(len(checks)), [_label(c) for c in checks], fontsize=8)
     if len(columns) <= MAX_COLUMN_LABELS:
         grid.set_xticks(range(len(columns)), [g.id for g in columns], rotation=90, fontsize=7)
@@ -76,8 +79,12 @@ def draw_heatmap(path: Path, results: list[Graded], checks: list[dict[str, Any]]
     bars.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"], fontsize=7)
     bars.set_title("Pass rate", fontsize=10)
     bars.grid(axis="x", linewidth=0.3)
-    grid.set_ylim(len(checks) - 0.5, -0.5)
+    grid.set_xlim(-0.5, n_cols - 0.5)
+    for axes in (grid, bars):  # the bars line up with the rows; only the grid labels them
+        axes.set_ylim(n_rows - 0.5, -0.5)
+    bars.set_yticks([])
     figure.legend(handles=[Patch(color=c, label=s) for s, c in zip(STATES, COLOURS, strict=True)], loc="upper center", ncol=len(STATES), fontsize=8, frameon=False)
-    figure.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))
+    bottom = (0.55 + (0.06 * max((len(g.id) for g in columns), default=0) if len(columns) <= MAX_COLUMN_LABELS else 0.0)) / height
+    figure.subplots_adjust(left=min(label_in / width, 0.6), right=1 - 0.3 / width, bottom=min(bottom, 0.4), top=1 - 0.75 / height, wspace=0.15 * 5 / (grid_in + bars_in))
     figure.savefig(path, dpi=100, metadata={"Software": None} if path.suffix == ".png" else {"Date": None})
     plt.close(figure)
