@@ -100,6 +100,13 @@ def processes_running(*argv: str) -> list[int]:
     return [pid for pid in all_pids() if cmdline(pid) == list(argv) and is_running(pid)]
 
 
+OTHER_ZYGOTES: set[int] = set()  # zygotes of sandboxes started outside these tests (other test modules)
+
+
+def _zygotes() -> set[int]:
+    return {pid for pid in descendants(os.getpid()) if ZYGOTE_MODULE in cmdline(pid)}
+
+
 def assert_no_leftovers() -> None:
     """Below this test process only the sandbox's idle zygote may remain: no child, no grandchild.
 
@@ -109,6 +116,7 @@ def assert_no_leftovers() -> None:
     zygotes = {pid for pid in left if ZYGOTE_MODULE in cmdline(pid)}
     grader_own = shared_prometheus_pids()
     strays = {pid: cmdline(pid) or parent_and_state(pid) for pid in left - zygotes - grader_own}
+    zygotes -= OTHER_ZYGOTES
     assert not strays, f"processes left behind by grading: {strays}"
     assert len(zygotes) <= 1, f"more than one sandbox zygote is running: {zygotes}"
 
@@ -205,13 +213,14 @@ def stub_source() -> str:
 @pytest.fixture(scope="package")
 def sandbox(integrity_course: Course) -> Iterator[Sandbox]:
     """One started sandbox for all integrity tests; it hides the course's checks and reference."""
+    OTHER_ZYGOTES.update(_zygotes())  # other tests' session-wide sandboxes are not this one's business
     box = Sandbox(protected_dirs=[str(integrity_course.checks_dir), str(integrity_course.reference_dir)])
     box.start()
     try:
         yield box
     finally:
         box.close()
-    zygotes = [pid for pid in descendants(os.getpid()) if ZYGOTE_MODULE in cmdline(pid)]
+    zygotes = _zygotes() - OTHER_ZYGOTES
     assert not zygotes, f"the sandbox's zygote outlived close(): {zygotes}"
 
 
