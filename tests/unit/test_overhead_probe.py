@@ -169,3 +169,18 @@ class TestBaseline:
         tracemalloc.start()
         assert baseline.peak_kib(lambda: [bytes(4096) for _ in range(10)]) >= 40
         assert not tracemalloc.is_tracing()
+
+
+def test_learner_code_cannot_rewrite_the_graders_first_measurement(context, tmp_path, monkeypatch):
+    """measure() that edits the kept baseline in the driver's module does not change the figures this run reports."""
+    monkeypatch.setattr(overhead_probe, "_BASELINES", {})
+    (tmp_path / "overhead.py").write_text(
+        "import o11y_course.drivers.overhead_probe as probe\n"
+        "def measure(n, stream):\n"
+        "    probe._BASELINES[n]['ns_per_event']['plain'] = 1.0\n"
+        "    return {}\n"
+    )
+    prepare({"n": 30})
+    kept = overhead_probe._BASELINES[30]["ns_per_event"]["plain"]
+    reported = run(context, {"n": 30})["values"]["baseline"]["ns_per_event"]["before"]["plain"]
+    assert reported == kept != 1.0

@@ -32,6 +32,7 @@ Result ``values``:
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import math
@@ -138,7 +139,7 @@ def run(ctx: DriverContext, params: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {"n": n}
     if with_baseline:
         ctx.phase("the grader's own measurement")
-        before = baseline_before(n)
+        before = copy.deepcopy(baseline_before(n))  # what learner code could reach in the module stays apart
     stream = KeptStream()
     values.update(_call_measure(ctx, n, stream))
     values["stream"] = stream_summary(stream)
