@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Per-request cost of the intermediate reference app (metrics + JSON logs) against bare Flask.
 
-Both apps serve the same routes and are driven through Flask's test client, so the client's own
-cost is in both figures and the difference is what the instrumentation adds. Each figure is the
-median of several runs of N requests after a warm-up.
+Bare Flask is the beginner/02 template, the shop before any telemetry. Both apps serve the same
+routes and are driven through Flask's test client, so the client's own cost is in both figures
+and the difference is what the instrumentation adds. Each figure is the median of several runs of
+N requests after a warm-up.
 
     python benchmarks/reference_overhead.py [--requests 2000] [--runs 7]
 """
@@ -18,39 +19,34 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
-from flask import Flask, abort, jsonify
+from flask import Flask
 from prometheus_client import CollectorRegistry
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "reference" / "intermediate" / "01-structured-logging" / "app.py"
+TEMPLATE = ROOT / "exercises" / "beginner" / "02-metrics-endpoint" / "app.py"  # the same routes, no telemetry yet
 PATHS = ["/", "/items/7", "/items/42", "/nope"]  # a mix of 200s and a 404, as real traffic has
 
 
+def load_module(path: Path, name: str) -> ModuleType:
+    """Import one app file under its own module name."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def bare_app() -> Flask:
-    """The same routes with no telemetry at all."""
-    app = Flask("bare")
-
-    @app.route("/")
-    def index() -> str:
-        return "Hello World!"
-
-    @app.route("/items/<int:item_id>")
-    def item(item_id: int):
-        if not 1 <= item_id <= 100:
-            abort(404)
-        return jsonify(id=item_id, name=f"item {item_id}")
-
-    return app
+    """The beginner/02 template learners start from: the shop's routes with no telemetry at all."""
+    return load_module(TEMPLATE, "template_metrics_endpoint").create_app(registry=CollectorRegistry())
 
 
 def reference_app() -> Flask:
     """The intermediate/01 reference, logging to an in-memory stream."""
-    spec = importlib.util.spec_from_file_location("reference_structured_logging", REFERENCE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.create_app(registry=CollectorRegistry(), log_stream=io.StringIO())
+    return load_module(REFERENCE, "reference_structured_logging").create_app(registry=CollectorRegistry(), log_stream=io.StringIO())
 
 
 def microseconds_per_request(app: Flask, requests: int) -> float:
