@@ -13,7 +13,7 @@ FILES_DRIVER = "o11y_course.drivers.files:run"
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named run of a driver with JSON parameters; equal scenarios share one observation."""
+    """A named run of a driver with JSON parameters; scenarios with the same run share one observation."""
 
     name: str
     driver: str
@@ -26,8 +26,9 @@ class Scenario:
 
     @property
     def key(self) -> str:
-        digest = hashlib.sha256(f"{self.driver}|{self.params_json}".encode()).hexdigest()[:12]
-        return f"{self.name}#{digest}"
+        """What the run depends on (driver, parameters, time limit), not its name: two checks that
+        describe the same run under different names share one observation."""
+        return hashlib.sha256(f"{self.driver}|{self.params_json}|{self.timeout}".encode()).hexdigest()[:16]
 
 
 def request(method: str, path: str, *, app: int = 0, headers: dict[str, str] | None = None) -> dict[str, Any]:

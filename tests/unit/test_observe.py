@@ -1,4 +1,4 @@
-"""Observations are cached per (exercise, scenario), and a broken import is not retried."""
+"""Observations are cached per exercise and run (not per scenario name), and a broken import is not retried."""
 
 from __future__ import annotations
 
@@ -45,6 +45,17 @@ def test_same_scenario_runs_once(submission):
     observer.observe(EXERCISE, second)
     observer.observe(OTHER, first)
     assert len(sandbox.runs) == 3
+
+
+def test_same_run_under_another_name_runs_once(submission):
+    """Two checks that describe the same run with different names share it; another time limit does not."""
+    sandbox = CountingSandbox({"result": {"responses": []}})
+    observer = Observer(sandbox, submission)
+    observer.observe(EXERCISE, flask_scenario("public name", [get("/")]))
+    observer.observe(EXERCISE, flask_scenario("hidden name", [get("/")]))
+    assert len(sandbox.runs) == 1
+    observer.observe(EXERCISE, flask_scenario("slow", [get("/")], timeout=30))
+    assert len(sandbox.runs) == 2
 
 
 def test_import_failure_is_not_retried(submission):
