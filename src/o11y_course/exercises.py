@@ -29,6 +29,7 @@ class Exercise:
     real: tuple[str, ...] = ()  # real components some checks start, e.g. ("prometheus",)
     run: dict[str, str] = field(default_factory=dict)  # how `o11y run` serves the app: {"kind": "flask", ...}
     preload: tuple[str, ...] = ()  # modules the sandbox imports once, before forking runs of this exercise
+    provided: tuple[str, ...] = ()  # files the course gives beside the stub; a submission without one is run with the course's
 
     @property
     def folder(self) -> str:
@@ -71,6 +72,9 @@ def load_exercise(toml_path: Path, exercises_root: Path) -> Exercise:
     hints = data.get("hints", [])
     if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
         raise ExerciseConfigError(f"{where}: 'hints' must be a list of strings")
+    provided = data.get("provided", [])
+    if not isinstance(provided, list) or not all(isinstance(p, str) and p and Path(p).name == p for p in provided):
+        raise ExerciseConfigError(f"{where}: 'provided' must be a list of file names in the exercise folder")
     return Exercise(
         id=exercise_id,
         title=data["title"],
@@ -83,6 +87,7 @@ def load_exercise(toml_path: Path, exercises_root: Path) -> Exercise:
         real=tuple(data.get("real", ())),
         run=dict(data.get("run", {})),
         preload=tuple(data.get("preload", ())),
+        provided=tuple(provided),
     )
 
 

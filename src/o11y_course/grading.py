@@ -107,7 +107,7 @@ def grade(
     ``self_check`` marks a learner's local run: a check whose real component (Prometheus,
     promtool) is missing is skipped with an install hint instead of counting as an error.
     """
-    state = GradingState(course, exercises, Observer(sandbox, submission), public_only, self_check, only, skip_real, exclude_real)
+    state = GradingState(course, exercises, Observer(sandbox, submission, course.exercises_dir), public_only, self_check, only, skip_real, exclude_real)
     folders = check_folders(course, exercises)
     sink = io.StringIO()
     code: int = pytest.ExitCode.NO_TESTS_COLLECTED
@@ -180,7 +180,7 @@ def standalone_state(submission_path: Path, public_only: bool) -> tuple[GradingS
     sandbox = Sandbox(protected_dirs=list(course.protected_dirs()))
     sandbox.start()
     submission = open_submission(submission_path)
-    state = GradingState(course, discover(course.exercises_dir), Observer(sandbox, submission), public_only, self_check=public_only)
+    state = GradingState(course, discover(course.exercises_dir), Observer(sandbox, submission, course.exercises_dir), public_only, self_check=public_only)
     return state, sandbox.close
 
 

@@ -25,9 +25,10 @@ def default_limits(exercise: Exercise, scenario: Scenario) -> Limits:
 class Observer:
     """Runs scenarios for one submission, each at most once."""
 
-    def __init__(self, sandbox: Sandbox, submission: Submission):
+    def __init__(self, sandbox: Sandbox, submission: Submission, provided_from: Path | None = None):
         self.sandbox = sandbox
         self.submission = submission
+        self.provided_from = provided_from  # the course's exercises/ folder, source of ``provided`` files
         self._cache: dict[tuple[str, str], Observation] = {}
         self._broken: dict[str, LearnerError] = {}  # exercise id -> failure that breaks every scenario
 
@@ -43,13 +44,19 @@ class Observer:
         if broken is not None:
             self._broken[exercise.id] = broken
             return Observation(scenario=scenario.name, error=broken)
-        outcome = self.sandbox.run(
-            str(self.submission.exercise_dir(exercise)), scenario.driver, scenario.params, default_limits(exercise, scenario)
-        )
+        folder = self.submission.exercise_dir(exercise)
+        outcome = self.sandbox.run(str(folder), scenario.driver, scenario.params, default_limits(exercise, scenario), provided=self._provided(exercise, folder))
         observation = Observation.from_outcome(scenario.name, outcome)
         if observation.error is not None and observation.error.during_import and observation.error.kind != "sandbox-died":
             self._broken[exercise.id] = observation.error
         return observation
+
+    def _provided(self, exercise: Exercise, folder: Path) -> dict[str, str]:
+        """The course's copies of the provided files this submission lacks (name -> path)."""
+        if self.provided_from is None:
+            return {}
+        source = self.provided_from / exercise.id
+        return {name: str(source / name) for name in exercise.provided if not (folder / name).exists() and (source / name).is_file()}
 
     def _missing(self, exercise: Exercise) -> LearnerError | None:
         folder = self.submission.exercise_dir(exercise)

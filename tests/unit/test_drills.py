@@ -14,6 +14,7 @@ from o11y_course.drills.faults import REQUESTS
 from o11y_course.drills.shop import FAILURES, FAULT_TARGETS, PAUSE_MS
 from o11y_course.drivers import drill_runner
 from o11y_course.drivers.drill_runner import diagnosis_data, evidence_of, prepare, run
+from o11y_course.exercises import discover
 from o11y_course.matchers.drills import hidden_seeds, judge
 from o11y_course.matchers.postmortem import names_fault, section_problems
 from tests.conftest import REPO
@@ -274,5 +275,7 @@ def test_reference_postmortem_is_complete():
 
 
 def test_reference_keeps_the_provided_types():
-    """The reference's incident.py is the exercise's, unchanged."""
-    assert (REFERENCE / "incident.py").read_text() == (EXERCISE / "incident.py").read_text()
+    """The reference uses the exercise's incident.py unchanged: it has no copy, and the course provides it."""
+    assert not (REFERENCE / "incident.py").exists()
+    (exercise,) = [e for e in discover(REPO / "exercises") if e.id == "advanced/03-incident-drill"]
+    assert exercise.provided == ("incident.py",) and (EXERCISE / "incident.py").is_file()

@@ -45,6 +45,13 @@ class TestDiscover:
         with pytest.raises(UsageError, match="'points' must be a int"):
             discover(tmp_path)
 
+    @pytest.mark.parametrize("provided", ['"types.py"', '["../types.py"]', '["sub/types.py"]', '[""]'])
+    def test_provided_must_be_file_names(self, tmp_path, provided):
+        """``provided`` lists plain file names of the exercise folder, nothing else."""
+        write_exercise(tmp_path, "beginner/01-a", GOOD + f"provided = {provided}\n")
+        with pytest.raises(UsageError, match="'provided' must be a list of file names"):
+            discover(tmp_path)
+
     def test_id_must_match_folder(self, tmp_path):
         """An id that contradicts the folder is refused."""
         write_exercise(tmp_path, "beginner/01-a", 'id = "beginner/09-z"\n' + GOOD)

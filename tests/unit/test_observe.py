@@ -21,9 +21,11 @@ class CountingSandbox:
     def __init__(self, outcome: dict):
         self.outcome = outcome
         self.runs: list[tuple[str, dict]] = []
+        self.provided: list[dict[str, str] | None] = []
 
-    def run(self, exercise_dir, driver, params, limits):
+    def run(self, exercise_dir, driver, params, limits, provided=None):
         self.runs.append((exercise_dir, params))
+        self.provided.append(provided)
         return self.outcome
 
 
@@ -56,6 +58,20 @@ def test_same_run_under_another_name_runs_once(submission):
     assert len(sandbox.runs) == 1
     observer.observe(EXERCISE, flask_scenario("slow", [get("/")], timeout=30))
     assert len(sandbox.runs) == 2
+
+
+def test_provided_files_the_submission_lacks_come_from_the_course(submission, tmp_path):
+    """A file the course provides is handed to the run from the course only when the submission has none."""
+    course = tmp_path / "course-exercises"
+    (course / EXERCISE.id).mkdir(parents=True)
+    (course / EXERCISE.id / "types.py").write_text("provided")
+    exercise = Exercise(EXERCISE.id, "T", "beginner", 2, ("app.py",), 20, provided=("types.py",))
+    sandbox = CountingSandbox({"result": {"responses": []}})
+    Observer(sandbox, submission, course).observe(exercise, flask_scenario("a", [get("/")]))
+    assert sandbox.provided == [{"types.py": str(course / EXERCISE.id / "types.py")}]
+    (tmp_path / EXERCISE.id / "types.py").write_text("the learner's own")
+    Observer(sandbox, submission, course).observe(exercise, flask_scenario("a", [get("/")]))
+    assert sandbox.provided[-1] == {}
 
 
 def test_import_failure_is_not_retried(submission):

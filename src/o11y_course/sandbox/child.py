@@ -24,8 +24,13 @@ def _link_crash(what: str) -> LearnerCrash:
     )
 
 
-def prepare_workdir(exercise_dir: str, base: str, protected: list[str] | tuple[str, ...] = ()) -> str:
+def prepare_workdir(
+    exercise_dir: str, base: str, protected: list[str] | tuple[str, ...] = (), provided: dict[str, str] | None = None
+) -> str:
     """Copy the learner's exercise folder into ``base`` (a fresh temporary folder) and move there.
+
+    ``provided`` (file name -> the course's copy, chosen by the grader) adds the files the course
+    gives beside the stub that the submission lacks.
 
     The copy follows symlinks and runs before the guards exist, so it refuses every entry that
     resolves into a protected folder: a link must not smuggle hidden checks or solutions in. The
@@ -51,6 +56,10 @@ def prepare_workdir(exercise_dir: str, base: str, protected: list[str] | tuple[s
     shutil.copytree(exercise_dir, work, ignore=ignore)
     if leaks:
         raise _link_crash(f"{', '.join(sorted(leaks))} {'is a link' if len(leaks) == 1 else 'are links'}")
+    for name, source in (provided or {}).items():
+        target = os.path.join(work, os.path.basename(name))
+        if not os.path.lexists(target):
+            shutil.copyfile(source, target)
     os.chdir(work)
     return work
 
@@ -76,7 +85,7 @@ def child_main(request: dict[str, Any], result_fd: int) -> NoReturn:
         die_with_parent()
         protected = request.get("protected", [])
         try:
-            work = prepare_workdir(request["exercise_dir"], request["work_base"], protected)
+            work = prepare_workdir(request["exercise_dir"], request["work_base"], protected, request.get("provided"))
         except LearnerCrash as crash:
             ctx.send({"error": crash.to_dict()})
             return  # the finally clause exits

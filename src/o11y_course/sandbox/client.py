@@ -45,10 +45,17 @@ class Sandbox:
                 start_new_session=True,
             )
 
-    def run(self, exercise_dir: str, driver: str, params: dict[str, Any], limits: Limits) -> dict[str, Any]:
-        """Run ``driver`` on the learner files in ``exercise_dir``; returns the outcome dict."""
+    def run(
+        self, exercise_dir: str, driver: str, params: dict[str, Any], limits: Limits, provided: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Run ``driver`` on the learner files in ``exercise_dir``; returns the outcome dict.
+
+        ``provided`` maps file names to the course's copies, added to the run's folder beside the
+        learner's files (for provided files the submission lacks).
+        """
         request = {
             "exercise_dir": os.path.abspath(exercise_dir),
+            "provided": {name: os.path.abspath(path) for name, path in (provided or {}).items()},
             "driver": driver,
             "params": params,
             "limits": limits.__dict__,
