@@ -9,6 +9,7 @@ import shutil
 import statistics
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -69,7 +70,7 @@ class TestBatchRun:
         assert "graded 5 submissions (1 not graded)" in result.stdout
         progress = [line for line in result.stderr.splitlines() if line.startswith("[")]
         assert len(progress) == 5 and progress[-1].startswith("[5/5]")  # one plain line each: stderr is not a terminal here
-        for name in ("gradebook.csv", "stats.json", "heatmap.png", "summary.md"):
+        for name in ("gradebook.csv", "stats.json", "heatmap.svg", "summary.md"):
             assert (out / name).is_file(), name
 
     def test_gradebook_rows(self, graded_class):
@@ -145,10 +146,14 @@ class TestBatchRun:
         assert stats["total"]["mean"] == exercise["mean"]
 
     def test_heatmap_and_summary(self, graded_class):
-        """The picture is a real PNG; the summary names the submission that could not be graded."""
+        """The picture is an SVG whose labels are text (each check with its pass rate, each submission);
+        the summary names the submission that could not be graded."""
         _, out = graded_class
-        png = (out / "heatmap.png").read_bytes()
-        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+        svg = ElementTree.parse(out / "heatmap.svg").getroot()
+        assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+        texts = [t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+        assert any("test_first_pillar" in t and t.endswith("%)") for t in texts), texts[:20]
+        assert {"alice", "bob", "carol", "dave", "erin"} <= set(texts)
         summary = (out / "summary.md").read_text(encoding="utf-8")
         assert "## Class results" in summary and "### Not graded" in summary and "**dave**" in summary
         assert "| alice | 10/10 | ok |" in summary

@@ -111,7 +111,7 @@ class TestInstructorWorkflows:
         assert "gh repo clone" in scripts and "o11y grade submissions/*/ --jobs" in scripts and "--out grades" in scripts
         uploads = {s["with"]["name"]: s["with"]["path"] for s in all_steps if s.get("uses", "").startswith("actions/upload-artifact@")}
         assert set(uploads) == {"gradebook", "feedback", "statistics"}
-        assert "gradebook.csv" in uploads["gradebook"] and "stats.json" in uploads["statistics"] and "heatmap.png" in uploads["statistics"]
+        assert "gradebook.csv" in uploads["gradebook"] and "stats.json" in uploads["statistics"] and "heatmap.svg" in uploads["statistics"]
 
     def test_ci_lints_every_workflow(self):
         """ci.yml has a job that installs actionlint and lints this repository's workflows and the template's."""

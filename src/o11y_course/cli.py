@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
 
     grade = sub.add_parser("grade", help="grade a submission (a learner repository or a <tier>/<NN-slug>/ tree)")
     grade.add_argument("path", nargs="+", help="the submission's folder; several folders (or --out) grade a class in one batch")
-    grade.add_argument("--out", help="batch mode: write gradebook.csv, feedback/, stats.json and heatmap.png here (default grades/)")
+    grade.add_argument("--out", help="batch mode: write gradebook.csv, feedback/, stats.json and heatmap.svg here (default grades/)")
     grade.add_argument("--jobs", "-j", type=int, help="batch mode: submissions graded in parallel (default: the CPU count, at most 4)")
     grade.add_argument("--checks", action="append", default=[], help="also run the checks in this folder, e.g. an `o11y bundle` of hidden checks (repeatable)")
     grade.add_argument("--format", default="text", help=f"report format: {', '.join(FORMATS)} (default text)")

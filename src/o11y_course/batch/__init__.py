@@ -7,7 +7,7 @@ and ``worker``). The output folder gets:
 - ``feedback/<id>.md`` and ``feedback/<id>.json``: each submission's report for the learner
   (Markdown, hidden checks shown per ``--reveal``) and in full (the JSON report model);
 - ``stats.json``: pass rate per check and score distribution per exercise;
-- ``heatmap.png``: every check's result for every submission, with pass rates;
+- ``heatmap.svg``: every check's result for every submission, with pass rates;
 - ``summary.md``: the class at a glance (a workflow can append it to its job summary).
 
 A submission that cannot be graded at all (no exercises in it, a grader failure, a crashed or
@@ -41,7 +41,7 @@ from o11y_course.report.points import points_text
 from o11y_course.report.reveal import DEFAULT_REVEAL
 
 DEFAULT_OUT = "grades"
-HEATMAP = "heatmap.png"
+HEATMAP = "heatmap.svg"
 TIMEOUT_ENV = "O11Y_SUBMISSION_TIMEOUT"
 DEFAULT_TIMEOUT = 900.0  # seconds one submission may take in all before its worker is stopped
 
@@ -119,7 +119,7 @@ def grade_batch(course: Course, paths: Sequence[str], exercises: list[Exercise],
     ``args`` are the grade command's options: out, jobs, format, public_only, reveal, no_real.
     """
     if args.format != "text":
-        raise UsageError("batch grading writes its own files (gradebook.csv, feedback/, stats.json, heatmap.png); --format is for one submission")
+        raise UsageError("batch grading writes its own files (gradebook.csv, feedback/, stats.json, heatmap.svg); --format is for one submission")
     target = Path(args.out or DEFAULT_OUT)
     if target.exists() and not target.is_dir():
         raise UsageError(f"--out {str(target)!r} exists and is not a folder")

@@ -38,7 +38,11 @@ def matrix(results: list[Graded], checks: list[dict[str, Any]]) -> tuple[list[li
 
 
 def draw_heatmap(path: Path, results: list[Graded], checks: list[dict[str, Any]]) -> None:
-    """Write the picture to ``path`` (PNG or SVG, from its suffix) with matplotlib's Agg backend."""
+    """Write the picture to ``path`` (SVG or PNG, from its suffix) with matplotlib's Agg backend.
+
+    In an SVG the labels stay text (searchable, sharp at any zoom, and not drawn glyph by glyph,
+    which is most of the time a PNG of a whole course takes).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,5 +90,6 @@ def draw_heatmap(path: Path, results: list[Graded], checks: list[dict[str, Any]]
     figure.legend(handles=[Patch(color=c, label=s) for s, c in zip(STATES, COLOURS, strict=True)], loc="upper center", ncol=len(STATES), fontsize=8, frameon=False)
     bottom = (0.55 + (0.06 * max((len(g.id) for g in columns), default=0) if len(columns) <= MAX_COLUMN_LABELS else 0.0)) / height
     figure.subplots_adjust(left=min(label_in / width, 0.6), right=1 - 0.3 / width, bottom=min(bottom, 0.4), top=1 - 0.75 / height, wspace=0.15 * 5 / (grid_in + bars_in))
-    figure.savefig(path, dpi=100, metadata={"Software": None} if path.suffix == ".png" else {"Date": None})
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "o11y-heatmap"}):
+        figure.savefig(path, dpi=100, metadata={"Software": None} if path.suffix == ".png" else {"Date": None})
     plt.close(figure)

@@ -7,7 +7,8 @@ from typing import Any
 
 from o11y_course.drivers.flask_app import BODY_LIMIT
 
-POLL_SECONDS = 0.02  # how often a loopback server's idle loop looks for a shutdown request (the default is 0.5 s)
+POLL_SECONDS = 0.005  # how often a loopback server's idle loop looks for a shutdown request (the default is 0.5 s);
+# each look costs microseconds, while every stop of a server waits for the next one
 
 
 def send(port: int, step: dict[str, Any], *, app: int = 0, timeout: float = 30.0) -> dict[str, Any]:
