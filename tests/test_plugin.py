@@ -121,3 +121,27 @@ def test_check_modules_are_reused_until_their_file_changes(tiny_course, course, 
     other = tmp_path_factory.mktemp("other")
     shutil.copytree(tiny_course.root, other, dirs_exist_ok=True)
     assert grade_reference(Course(other), repo_sandbox)[0].status == "pass"  # same module name, other course
+
+
+def test_the_drills_are_prepared_ahead_of_their_first_run(course, tmp_path):
+    """Grading the incident exercise asks its drill zygote to build the drills its check modules
+    declare as soon as the checks are collected, before any of them runs."""
+    from o11y_course.sandbox.client import Sandbox
+
+    events: list[tuple[str, str, object]] = []
+
+    class Recording(Sandbox):
+        def prepare_ahead(self, driver, params):
+            events.append(("ahead", driver, params.get("seeds")))
+            return super().prepare_ahead(driver, params)
+
+        def run(self, exercise_dir, driver, params, limits, provided=None):
+            events.append(("run", driver, params.get("seeds")))
+            return super().run(exercise_dir, driver, params, limits, provided)
+
+    exercises = [e for e in discover(course.exercises_dir) if e.id == "advanced/03-incident-drill"]
+    with Recording(protected_dirs=[str(p) for p in course.protected_dirs()]) as sandbox:
+        report = grade(course, open_submission(course.reference_dir), exercises, sandbox=sandbox, public_only=True)
+    assert report.exercises[0].score == report.exercises[0].max_score
+    assert events[0] == ("ahead", "o11y_course.drivers.drill_runner:run", [101, 133])
+    assert [kind for kind, _, _ in events] == ["ahead", "run"]

@@ -39,6 +39,12 @@ class Observer:
             self._cache[key] = self._run(exercise, scenario)
         return self._cache[key]
 
+    def prepare_ahead(self, exercise: Exercise, scenario: Scenario) -> None:
+        """Ask the sandbox to prepare ``scenario``'s driver ahead of its run, if the driver has such
+        work and a zygote of its own (nothing of the learner's runs for it)."""
+        if (exercise.id, scenario.key) not in self._cache:
+            self.sandbox.prepare_ahead(scenario.driver, scenario.params)
+
     def _run(self, exercise: Exercise, scenario: Scenario) -> Observation:
         broken = self._broken.get(exercise.id) or self._missing(exercise)
         if broken is not None:

@@ -63,6 +63,18 @@ class GradingPlugin:
             config.hook.pytest_deselected(items=dropped)
             items[:] = [i for i in items if i not in dropped]
         items.sort(key=lambda i: i.get_closest_marker("real") is not None)  # slow real components last
+        self._prepare_ahead(items)
+
+    def _prepare_ahead(self, items: list[pytest.Item]) -> None:
+        """Let the sandbox prepare, in the background, the scenarios the checks' modules declare
+        (only drivers with a zygote of their own do anything: the drills are built while other
+        exercises are graded)."""
+        modules = {id(m): m for m in (getattr(i, "module", None) for i in items) if m is not None}
+        for module in modules.values():
+            exercise = self.state.exercise_for(Path(module.__file__))
+            for value in list(vars(module).values()):
+                if isinstance(value, Scenario):
+                    self.state.observer.prepare_ahead(exercise, value)
 
     @pytest.fixture
     def observe(self, request: pytest.FixtureRequest) -> Callable[..., Observation]:

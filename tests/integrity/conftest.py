@@ -103,6 +103,12 @@ def processes_running(*argv: str) -> list[int]:
 OTHER_ZYGOTES: set[int] = set()  # zygotes of sandboxes started outside these tests (other test modules)
 
 
+def pool_of_zygote(pid: int) -> str:
+    """The pool a zygote serves, from its ``--pool NAME`` argument."""
+    argv = cmdline(pid)
+    return argv[argv.index("--pool") + 1] if "--pool" in argv[:-1] else "main"
+
+
 def _zygotes() -> set[int]:
     return {pid for pid in descendants(os.getpid()) if ZYGOTE_MODULE in cmdline(pid)}
 
@@ -118,7 +124,8 @@ def assert_no_leftovers() -> None:
     strays = {pid: cmdline(pid) or parent_and_state(pid) for pid in left - zygotes - grader_own}
     zygotes -= OTHER_ZYGOTES
     assert not strays, f"processes left behind by grading: {strays}"
-    assert len(zygotes) <= 1, f"more than one sandbox zygote is running: {zygotes}"
+    pools = [pool_of_zygote(pid) for pid in zygotes]
+    assert len(pools) == len(set(pools)), f"two sandbox zygotes of one pool are running: {zygotes}"
 
 
 def assert_verdict(

@@ -22,11 +22,16 @@ class CountingSandbox:
         self.outcome = outcome
         self.runs: list[tuple[str, dict]] = []
         self.provided: list[dict[str, str] | None] = []
+        self.asked_ahead: list[tuple[str, dict]] = []
 
     def run(self, exercise_dir, driver, params, limits, provided=None):
         self.runs.append((exercise_dir, params))
         self.provided.append(provided)
         return self.outcome
+
+    def prepare_ahead(self, driver, params):
+        self.asked_ahead.append((driver, params))
+        return True
 
 
 @pytest.fixture
@@ -58,6 +63,18 @@ def test_same_run_under_another_name_runs_once(submission):
     assert len(sandbox.runs) == 1
     observer.observe(EXERCISE, flask_scenario("slow", [get("/")], timeout=30))
     assert len(sandbox.runs) == 2
+
+
+def test_prepare_ahead_only_for_runs_not_made_yet(submission):
+    """A scenario is handed to the sandbox to prepare ahead until it has run; then it is not asked again."""
+    sandbox = CountingSandbox({"result": {"responses": []}})
+    observer = Observer(sandbox, submission)
+    scenario = flask_scenario("a", [get("/")])
+    observer.prepare_ahead(EXERCISE, scenario)
+    assert sandbox.asked_ahead == [(scenario.driver, scenario.params)] and sandbox.runs == []
+    observer.observe(EXERCISE, scenario)
+    observer.prepare_ahead(EXERCISE, scenario)
+    assert len(sandbox.asked_ahead) == 1
 
 
 def test_provided_files_the_submission_lacks_come_from_the_course(submission, tmp_path):

@@ -1,7 +1,8 @@
 """The pre-warmed sandbox parent: imports the telemetry stack once, then forks a child per request.
 
-Protocol: one JSON request per line on stdin, one JSON outcome per line on stdout. The process
-ends when stdin closes. It is single-threaded, so forking it is safe.
+Protocol: one JSON request per line on stdin, one JSON outcome per line on stdout (``{"op":
+"prepare", ...}`` only prepares, and answers ``{"prepared": true}``). The process ends when stdin
+closes. It is single-threaded, so forking it is safe.
 
 A driver module of the course may define ``prepare(params)``: the zygote calls it before forking
 the child of a request, so that work which depends only on the grader's own code (the drills of
@@ -68,6 +69,9 @@ def serve() -> None:
         request = json.loads(line)
         if request.get("op") == "ping":
             outcome = {"pong": True}
+        elif request.get("op") == "prepare":  # the client asked ahead of the first run; it reads this later
+            prepare(request)
+            outcome = {"prepared": True}
         else:
             prepare(request)
             # Objects that exist now are never collected in a child: without this, the child's first
@@ -82,9 +86,14 @@ ALLOWED_EXTRA = ("opentelemetry.", "requests", "structlog", "prometheus_client",
 
 
 def main() -> None:
+    """``python -m o11y_course.sandbox.zygote [--pool NAME] [MODULE...]``: the pool name only tells
+    the zygotes of one sandbox apart (in ``ps``); the modules are imported before serving."""
     die_with_parent()
     become_subreaper()
-    preload(tuple(name for name in sys.argv[1:] if name.startswith(ALLOWED_EXTRA) and name.replace(".", "_").isidentifier()))
+    args = sys.argv[1:]
+    if args[:1] == ["--pool"]:
+        args = args[2:]
+    preload(tuple(name for name in args if name.startswith(ALLOWED_EXTRA) and name.replace(".", "_").isidentifier()))
     try:
         warm_up()
     except Exception:  # noqa: BLE001 - only a speed-up: children then do the first-use work themselves
