@@ -117,6 +117,7 @@ def grade(
             try:
                 code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state), _ShortFailures()])
             finally:
+                state.observer.stop()
                 _keep_check_modules()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise GraderError(f"the checks could not run (pytest exit code {int(code)}): {sink.getvalue().strip()[-800:]}")

@@ -1,8 +1,14 @@
-"""Observations of one grading run, cached per (exercise, scenario) so checks share sandbox runs."""
+"""Observations of one grading run, cached per (exercise, run) so checks share sandbox runs.
+
+Runs the checks will ask for can be observed ahead, by a background thread, while the judging
+process evaluates other checks: the sandbox and the judge then work at the same time.
+"""
 
 from __future__ import annotations
 
 import os
+import threading
+from collections import deque
 from pathlib import Path
 
 from o11y_course.exercises import Exercise
@@ -23,7 +29,7 @@ def default_limits(exercise: Exercise, scenario: Scenario) -> Limits:
 
 
 class Observer:
-    """Runs scenarios for one submission, each at most once."""
+    """Runs scenarios for one submission, each at most once (whichever thread asks first runs it)."""
 
     def __init__(self, sandbox: Sandbox, submission: Submission, provided_from: Path | None = None):
         self.sandbox = sandbox
@@ -31,13 +37,67 @@ class Observer:
         self.provided_from = provided_from  # the course's exercises/ folder, source of ``provided`` files
         self._cache: dict[tuple[str, str], Observation] = {}
         self._broken: dict[str, LearnerError] = {}  # exercise id -> failure that breaks every scenario
+        self._changed = threading.Condition()  # guards the cache, the runs in progress and the queue
+        self._running: set[tuple[str, str]] = set()
+        self._ahead: deque[tuple[Exercise, Scenario]] = deque()
+        self._worker: threading.Thread | None = None
 
     def observe(self, exercise: Exercise, scenario: Scenario) -> Observation:
         """The observation of ``scenario`` on this submission's ``exercise``."""
         key = (exercise.id, scenario.key)
-        if key not in self._cache:
-            self._cache[key] = self._run(exercise, scenario)
-        return self._cache[key]
+        with self._changed:
+            while key in self._running:  # being observed ahead right now: wait for it
+                self._changed.wait()
+            if key in self._cache:
+                return self._cache[key]
+            self._running.add(key)
+        return self._observe_claimed(key, exercise, scenario)
+
+    def _observe_claimed(self, key: tuple[str, str], exercise: Exercise, scenario: Scenario) -> Observation:
+        observation = None
+        try:
+            observation = self._run(exercise, scenario)
+        finally:
+            with self._changed:
+                if observation is not None:
+                    self._cache[key] = observation
+                self._running.discard(key)
+                self._changed.notify_all()
+        return observation
+
+    def observe_ahead(self, runs: list[tuple[Exercise, Scenario]]) -> None:
+        """Observe ``runs`` in the background, in this order, until ``stop``; a check that asks for one
+        gets it from the cache, waits for the run in progress, or runs it itself if it is not reached yet."""
+        with self._changed:
+            self._ahead.extend(runs)
+            if self._worker is None and self._ahead:
+                self._worker = threading.Thread(target=self._work_ahead, name="o11y-observe-ahead", daemon=True)
+                self._worker.start()
+
+    def _work_ahead(self) -> None:
+        while True:
+            with self._changed:
+                while self._ahead:
+                    exercise, scenario = self._ahead.popleft()
+                    key = (exercise.id, scenario.key)
+                    if key not in self._cache and key not in self._running:
+                        self._running.add(key)
+                        break
+                else:
+                    self._worker = None
+                    return
+            try:
+                self._observe_claimed(key, exercise, scenario)
+            except Exception:  # noqa: BLE001 - left unobserved: the check that needs it runs it and sees why
+                pass
+
+    def stop(self) -> None:
+        """Drop the runs not started yet and wait for the one in progress (call when grading ends)."""
+        with self._changed:
+            self._ahead.clear()
+            worker = self._worker
+        if worker is not None:
+            worker.join()
 
     def prepare_ahead(self, exercise: Exercise, scenario: Scenario) -> None:
         """Ask the sandbox to prepare ``scenario``'s driver ahead of its run, if the driver has such

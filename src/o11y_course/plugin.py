@@ -66,15 +66,18 @@ class GradingPlugin:
         self._prepare_ahead(items)
 
     def _prepare_ahead(self, items: list[pytest.Item]) -> None:
-        """Let the sandbox prepare, in the background, the scenarios the checks' modules declare
-        (only drivers with a zygote of their own do anything: the drills are built while other
-        exercises are graded)."""
+        """Start on the scenarios the checks' modules declare, in the order the checks come: drivers
+        with a zygote of their own prepare in the background (the drills), and, unless only some
+        checks run, every such scenario is observed ahead while the judge evaluates checks."""
+        runs = []
         modules = {id(m): m for m in (getattr(i, "module", None) for i in items) if m is not None}
         for module in modules.values():
             exercise = self.state.exercise_for(Path(module.__file__))
-            for value in list(vars(module).values()):
-                if isinstance(value, Scenario):
-                    self.state.observer.prepare_ahead(exercise, value)
+            runs += [(exercise, value) for value in list(vars(module).values()) if isinstance(value, Scenario)]
+        for exercise, scenario in runs:
+            self.state.observer.prepare_ahead(exercise, scenario)
+        if self.state.only is None:
+            self.state.observer.observe_ahead(runs)
 
     @pytest.fixture
     def observe(self, request: pytest.FixtureRequest) -> Callable[..., Observation]:

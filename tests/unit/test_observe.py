@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,86 @@ def test_missing_file_is_explained_without_running(submission, tmp_path):
     assert observation.error.describe() == (
         "The submission lacks beginner/02-metrics-endpoint/app.py: restore the file from the template."
     )
+
+
+class GatedSandbox(CountingSandbox):
+    """A sandbox whose runs of the scenario named by ``hold`` wait until the test opens the gate."""
+
+    def __init__(self, outcome: dict, hold: str | None = None, explode: str | None = None):
+        super().__init__(outcome)
+        self.hold, self.explode = hold, explode
+        self.started, self.gate = threading.Event(), threading.Event()
+
+    def run(self, exercise_dir, driver, params, limits, provided=None):
+        path = params["steps"][0]["path"]
+        if path == self.explode:
+            self.runs.append((exercise_dir, params))
+            raise OSError("the sandbox broke")
+        if path == self.hold:
+            self.started.set()
+            assert self.gate.wait(10), "the test never opened the gate"
+        return super().run(exercise_dir, driver, params, limits, provided)
+
+
+def paths_run(sandbox: CountingSandbox) -> list[str]:
+    return [params["steps"][0]["path"] for _, params in sandbox.runs]
+
+
+def wait_for_runs(sandbox: CountingSandbox, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(sandbox.runs) < count:
+        assert time.monotonic() < deadline, f"only {len(sandbox.runs)} of {count} runs started"
+        time.sleep(0.01)
+
+
+def test_observing_ahead_runs_in_order_and_serves_the_checks(submission):
+    """Scenarios observed ahead run in the background, in order; a check then gets them without another run."""
+    sandbox = CountingSandbox({"result": {"responses": []}})
+    observer = Observer(sandbox, submission)
+    a, b = flask_scenario("a", [get("/a")]), flask_scenario("b", [get("/b")])
+    observer.observe_ahead([(EXERCISE, a), (EXERCISE, b), (EXERCISE, a)])
+    wait_for_runs(sandbox, 2)
+    assert observer.observe(EXERCISE, b) is observer.observe(EXERCISE, b)
+    observer.observe(EXERCISE, a)
+    observer.stop()
+    assert paths_run(sandbox) == ["/a", "/b"]
+
+
+def test_a_check_waits_for_the_run_in_progress_instead_of_running_it_again(submission):
+    sandbox = GatedSandbox({"result": {"responses": []}}, hold="/slow")
+    observer = Observer(sandbox, submission)
+    slow = flask_scenario("slow", [get("/slow")])
+    observer.observe_ahead([(EXERCISE, slow)])
+    assert sandbox.started.wait(10)
+    threading.Timer(0.2, sandbox.gate.set).start()
+    observation = observer.observe(EXERCISE, slow)  # blocks until the background run ends
+    observer.stop()
+    assert observation.error is None and paths_run(sandbox) == ["/slow"]
+
+
+def test_stop_drops_the_runs_not_started_and_waits_for_the_one_in_progress(submission):
+    """When grading ends, queued scenarios are not run, and nothing runs after stop() returns."""
+    sandbox = GatedSandbox({"result": {"responses": []}}, hold="/first")
+    observer = Observer(sandbox, submission)
+    runs = [(EXERCISE, flask_scenario(p, [get(p)])) for p in ("/first", "/second", "/third")]
+    observer.observe_ahead(runs)
+    assert sandbox.started.wait(10)
+    threading.Timer(0.2, sandbox.gate.set).start()
+    observer.stop()
+    assert paths_run(sandbox) == ["/first"]
+    time.sleep(0.1)
+    assert paths_run(sandbox) == ["/first"]
+
+
+def test_a_failure_ahead_is_left_to_the_check_that_needs_the_run(submission):
+    """A run that raises in the background is not cached: the check runs it again and sees the error."""
+    sandbox = GatedSandbox({"result": {"responses": []}}, explode="/broken")
+    observer = Observer(sandbox, submission)
+    broken = flask_scenario("broken", [get("/broken")])
+    observer.observe_ahead([(EXERCISE, broken)])
+    wait_for_runs(sandbox, 1)
+    observer.stop()
+    assert paths_run(sandbox) == ["/broken"]
+    with pytest.raises(OSError, match="the sandbox broke"):
+        observer.observe(EXERCISE, broken)
+    assert paths_run(sandbox) == ["/broken", "/broken"]
