@@ -25,9 +25,16 @@ class GradingState:
     skip_real: bool = False  # skip checks that need a real component (o11y check --no-real)
     exclude_real: bool = False  # leave checks marked ``real`` out of the run entirely
     results: dict[str, list[CheckResult]] = field(default_factory=dict)
+    _exercise_of: dict[str, Exercise] = field(default_factory=dict, repr=False)  # check file -> exercise, found once
 
     def exercise_for(self, check_file: Path) -> Exercise:
         """The exercise a check file belongs to, from its place under checks/<tier>/<NN-slug>/."""
+        key = str(check_file)
+        if key not in self._exercise_of:
+            self._exercise_of[key] = self._find_exercise(check_file)
+        return self._exercise_of[key]
+
+    def _find_exercise(self, check_file: Path) -> Exercise:
         try:
             rel = Path(check_file).resolve().relative_to(self.course.checks_dir.resolve())
         except ValueError:

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from o11y_course.feedback import fail
@@ -97,6 +98,11 @@ def parse_answers(text: str, filename: str = FILE) -> dict[str, Answer]:
     A single scenario table of the wrong shape does not fail here: its ``Answer`` carries the problem,
     so the other scenarios are still judged.
     """
+    return dict(_parsed_answers(text, filename))  # a dict of its own for each caller; the answers are frozen
+
+
+@lru_cache(maxsize=16)
+def _parsed_answers(text: str, filename: str) -> dict[str, Answer]:
     try:
         data = tomllib.loads(text)
     except TOMLDecodeError as exc:

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,14 @@ def course_exercise_file(check_file: str | Path, name: str) -> Path:
 
 
 def load_schema(path: Path) -> Draft202012Validator:
-    """A validator for the JSON Schema (draft 2020-12) stored at ``path``."""
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    """A validator for the JSON Schema (draft 2020-12) stored at ``path`` (read again when the file changes)."""
+    info = path.stat()
+    return _validator(str(path), info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=8)
+def _validator(path: str, mtime_ns: int, size: int) -> Draft202012Validator:
+    schema = json.loads(Path(path).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
@@ -38,10 +39,16 @@ def _exposed_name(family: Metric) -> str:
     return family.name + "_total" if family.type == "counter" else family.name
 
 
+@lru_cache(maxsize=64)
+def _families(text: str) -> tuple[Metric, ...]:
+    """The families of one exposition, parsed once: several checks read the same scrape (checks only read them)."""
+    return tuple(text_string_to_metric_families(text))
+
+
 def parse_exposition(text: str, source: str = "/metrics") -> Exposition:
     """Parse Prometheus text format; a parse error becomes a check failure naming the bad line."""
     try:
-        families = {f.name: f for f in text_string_to_metric_families(text)}
+        families = {f.name: f for f in _families(text)}
     except (ValueError, TypeError, IndexError, KeyError) as exc:
         first = text.strip().splitlines()[0][:80] if text.strip() else "(empty)"
         raise CheckFailure(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
@@ -33,10 +34,16 @@ class FoundExemplar:
     value: float
 
 
+@lru_cache(maxsize=64)
+def _families(text: str) -> tuple[Metric, ...]:
+    """The families of one OpenMetrics exposition, parsed once (checks only read them)."""
+    return tuple(text_string_to_metric_families(text))
+
+
 def parse_openmetrics(text: str, source: str) -> Exposition:
     """Parse the OpenMetrics format; a parse error becomes a check failure naming the parser's words."""
     try:
-        families = {f.name: f for f in text_string_to_metric_families(text)}
+        families = {f.name: f for f in _families(text)}
     except (ValueError, TypeError, IndexError, KeyError) as exc:
         first = text.strip().splitlines()[0][:80] if text.strip() else "(empty)"
         raise CheckFailure(
