@@ -238,3 +238,11 @@ class TestFileText:
         """A file that is not there fails with a restore hint."""
         with pytest.raises(CheckFailure, match="answers.toml is missing"):
             file_text(Observation("s", values={"files": {"answers.toml": None}, "missing": ["answers.toml"]}), "answers.toml")
+
+
+def test_parsed_answers_are_the_callers_own():
+    """Answers are parsed once per text, but each caller gets a dict of its own."""
+    text = '[scenarios.memory-leak]\npillars = ["metrics"]\nwhy = "it grows"\n'
+    first = parse_answers(text)
+    first.clear()
+    assert parse_answers(text)["memory-leak"].pillars == ("metrics",)

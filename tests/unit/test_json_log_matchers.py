@@ -229,3 +229,13 @@ class TestCourseExerciseFile:
         check.write_text("")
         monkeypatch.setenv("O11Y_COURSE_ROOT", str(REPO))
         assert course_exercise_file(check, "log-event.schema.json") == SCHEMA
+
+
+def test_a_schema_is_read_again_when_its_file_changes(tmp_path):
+    """The validator is kept per file version: an edited schema is loaded afresh."""
+    path = tmp_path / "event.schema.json"
+    path.write_text(json.dumps({"type": "object", "required": ["event"]}))
+    assert load_schema(path) is load_schema(path)
+    assert not load_schema(path).is_valid({})
+    path.write_text(json.dumps({"type": "object", "required": ["event", "level"]}))
+    assert not load_schema(path).is_valid({"event": "x"})

@@ -110,3 +110,11 @@ class TestValues:
         assert len(found) == 5
         assert describe_values(found) == "5 values (/items/0, /items/1, /items/2, ...)"
         assert (shown(None), shown(3.0)) == ("no sample", "3")
+
+
+def test_a_parsed_exposition_is_the_callers_own():
+    """Parsing is done once per text, but a caller that changes its result changes nobody else's."""
+    text = exposition_of(lambda r: Counter("hits", "Hits.", registry=r).inc())
+    first = parse_exposition(text)
+    first.families.clear()
+    assert "hits_total" in parse_exposition(text).names()
