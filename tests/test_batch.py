@@ -242,3 +242,50 @@ class TestPool:
         """When a worker's init fails, every job says why instead of hanging."""
         results = run_jobs(["a", "b"], jobs=1, init="tests.test_batch:no_such_function", init_args=(), work="tests.test_batch:misbehave")
         assert all(not r.ok and "the grading worker could not start" in r.value for r in results)
+
+
+def affinity(state: dict, payload: str) -> list[int]:
+    """A job that answers with the CPUs its worker may run on."""
+    return sorted(os.sched_getaffinity(0))
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+class TestPinning:
+    def run(self, jobs: int, count: int = 6) -> list[list[int]]:
+        results = run_jobs([str(i) for i in range(count)], jobs=jobs, init="tests.test_batch:init_nothing", init_args=(), work="tests.test_batch:affinity")
+        assert all(r.ok for r in results), results
+        return [r.value for r in results]
+
+    def test_as_many_workers_as_cpus_each_keep_one(self):
+        cpus = sorted(os.sched_getaffinity(0))
+        seen = self.run(len(cpus), count=4 * len(cpus))
+        assert all(len(cpu) == 1 for cpu in seen) and {c for (c,) in seen} == set(cpus)
+
+    def test_fewer_workers_share_out_every_cpu(self):
+        """One worker keeps every CPU: nothing is taken from it."""
+        assert self.run(1, count=2) == [sorted(os.sched_getaffinity(0))] * 2
+
+    def test_more_workers_than_cpus_are_not_pinned(self):
+        cpus = sorted(os.sched_getaffinity(0))
+        assert set(map(tuple, self.run(len(cpus) + 1))) == {tuple(cpus)}
+
+    def test_pinning_can_be_turned_off(self, monkeypatch):
+        monkeypatch.setenv("O11Y_PIN_WORKERS", "0")
+        cpus = sorted(os.sched_getaffinity(0))
+        assert set(map(tuple, self.run(len(cpus)))) == {tuple(cpus)}
+
+    def test_a_replaced_worker_takes_the_dead_ones_cpu(self):
+        """A worker that dies is replaced on the same CPU, so no two workers end up sharing one."""
+        payloads = ["slow", "die", "slow", "slow", "slow", "slow"]
+        results = run_jobs(payloads, jobs=2, init="tests.test_batch:init_nothing", init_args=(), work="tests.test_batch:pinned_or_die")
+        cpu_of = {r.value["pid"]: tuple(r.value["cpus"]) for r in results if r.ok}
+        assert sum(r.ok for r in results) == 5 and len(cpu_of) == 2, cpu_of  # the survivor and the replacement
+        assert all(len(c) == 1 for c in cpu_of.values()) and len(set(cpu_of.values())) == 2, cpu_of
+
+
+def pinned_or_die(state: dict, payload: str) -> dict:
+    """Dies on ``die``, else answers (slowly, so both workers get jobs) with its pid and CPUs."""
+    if payload == "die":
+        os._exit(3)
+    time.sleep(0.3)
+    return {"pid": os.getpid(), "cpus": sorted(os.sched_getaffinity(0))}

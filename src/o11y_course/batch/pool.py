@@ -5,12 +5,19 @@ Each worker is a fresh process (``forkserver`` where available, else ``spawn``):
 as long as the worker) and then a ``work`` function per job. The parent hands out one job per idle
 worker and always knows which job a worker holds: when a worker dies or outlives the job timeout,
 that job alone fails, and a fresh worker takes over the rest.
+
+When there are no more workers than CPUs, the CPUs are split between the workers, each keeping
+its own share (its sandbox and every process it starts inherit it): with as many workers as
+CPUs, each has one. The pre-warmed zygote, its children and the judge share memory pages, and
+they run measurably faster when they stay on one core's caches instead of migrating
+(``O11Y_PIN_WORKERS=0`` turns this off).
 """
 
 from __future__ import annotations
 
 import importlib
 import multiprocessing
+import os
 import signal
 import time
 from collections import deque
@@ -20,6 +27,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 PRELOAD = ["o11y_course.batch.worker"]  # imported once by the fork server, shared by every worker
+PIN_ENV = "O11Y_PIN_WORKERS"
 
 
 @dataclass
@@ -37,9 +45,29 @@ def _resolve(qualified: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def serve(conn: Connection, init: str, init_args: tuple[Any, ...], work: str) -> None:
+def worker_cpus(jobs: int) -> list[frozenset[int]] | None:
+    """The CPUs of each of ``jobs`` workers (the allowed CPUs dealt out in turn), or None when
+    workers are not pinned: more workers than CPUs, no affinity API, or ``O11Y_PIN_WORKERS=0``."""
+    if os.environ.get(PIN_ENV, "1") == "0" or not hasattr(os, "sched_getaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    if not 1 <= jobs <= len(cpus):
+        return None
+    return [frozenset(cpus[i::jobs]) for i in range(jobs)]
+
+
+def _pin(cpus: frozenset[int] | None) -> None:
+    if cpus:
+        try:
+            os.sched_setaffinity(0, cpus)
+        except OSError:  # those CPUs went away: run unpinned
+            pass
+
+
+def serve(conn: Connection, init: str, init_args: tuple[Any, ...], work: str, cpus: frozenset[int] | None = None) -> None:
     """A worker's main loop: ``init`` once, then answer ``(index, payload)`` jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C stops
+    _pin(cpus)
     state, init_error = None, None
     try:
         state = _resolve(init)(*init_args)
@@ -71,9 +99,10 @@ def serve(conn: Connection, init: str, init_args: tuple[Any, ...], work: str) ->
 class _Worker:
     """The parent's handle on one worker process."""
 
-    def __init__(self, context: Any, init: str, init_args: tuple[Any, ...], work: str):
+    def __init__(self, context: Any, init: str, init_args: tuple[Any, ...], work: str, cpus: frozenset[int] | None = None):
+        self.cpus = cpus
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child, init, init_args, work), daemon=True)
+        self.process = context.Process(target=serve, args=(child, init, init_args, work, cpus), daemon=True)
         self.process.start()
         child.close()
         self.job: int | None = None
@@ -123,6 +152,7 @@ def run_jobs(
     ``init`` and ``work`` are ``"module:function"`` names, imported in each worker.
     """
     context = start_context()
+    shares = worker_cpus(min(jobs, len(payloads)))
     pending = deque(range(len(payloads)))
     results: dict[int, JobResult] = {}
     workers: list[_Worker] = []
@@ -138,7 +168,9 @@ def run_jobs(
     try:
         while pending or any(w.job is not None for w in workers):
             while pending and len(workers) < min(jobs, len(payloads)):
-                workers.append(_Worker(context, init, init_args, work))
+                taken = {w.cpus for w in workers}
+                free = [share for share in shares or [] if share not in taken]  # a new worker takes a dead one's share
+                workers.append(_Worker(context, init, init_args, work, free[0] if free else None))
             for worker in workers:
                 if worker.job is None and pending:
                     index = pending.popleft()
