@@ -48,7 +48,7 @@ class PrometheusServer:
     5 s in; scrapes then follow every ``interval``.
     """
 
-    def __init__(self, binary: str, targets: list[str], interval: str = "100ms"):
+    def __init__(self, binary: str, targets: list[str], interval: str = "50ms"):
         self.binary = binary
         self.targets = targets
         self.interval = interval
