@@ -37,6 +37,8 @@ class LearnerError:
             elif self.type == "SandboxViolation":
                 who = "Your submission" if self.phase == "copy" else "Your code"
                 text = f"{who} tried something the grader forbids{where}: {self.message}"
+            elif self.type == "UnusableFolder":
+                text = f"The grader could not copy your exercise folder: {self.message}"
             elif self.type == "WrongType":
                 text = f"{self.message}: return what the task's contract says {_phase_subject(self.phase)} returns"
             elif self.type == "MemoryError":

@@ -1,8 +1,11 @@
-"""Submissions that exhaust a resource: memory without bound (at import and in a view) and a flood of output."""
+"""Submissions that exhaust a resource: memory without bound (at import and in a view), a flood of
+output, and a folder whose copy would never end."""
 
 from __future__ import annotations
 
-from tests.integrity.conftest import ALLOWS_ERRORS, assert_verdict
+import os
+
+from tests.integrity.conftest import ALLOWS_ERRORS, HOSTILE, assert_verdict
 
 # The checks whose scenarios never send GET / (item ids, unmatched paths, a failing view): 2 + 2 + 1 points.
 NO_INDEX_REQUEST = {"test_item_ids_share_one_label": "pass", "test_unmatched_requests_counted": "pass", "test_failing_view_counted_as_500": "pass"}
@@ -34,3 +37,17 @@ def test_stdout_flood_at_import(make_submission, grade_submission):
     """Printing 50 MB at import is cut off at the output cap and scores 0: every check errors, saying the code printed too much."""
     report = grade_submission(make_submission("import sys\n\nfor _ in range(50):\n    sys.stdout.write('x' * 1024 * 1024)\n"))
     assert_verdict(report, score=0, status="error", fragment="printed more than 2048 KiB while importing app.py")
+
+
+def test_a_link_to_a_device_in_the_folder(make_submission, grade_submission, reference_source):
+    """A correct app beside a link to /dev/zero scores 0, quickly: copying the folder would never end,
+    so every check errors naming the link and saying to remove it."""
+    root = make_submission(reference_source)
+    os.symlink("/dev/zero", root / HOSTILE / "data.bin")
+    report = grade_submission(root)
+    assert_verdict(
+        report,
+        score=0,
+        status="error",
+        fragment="The grader could not copy your exercise folder: data.bin is not a regular file or folder (a pipe, a device or a broken link): remove it",
+    )

@@ -5,63 +5,14 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
 import sys
 from typing import Any, NoReturn
 
 from o11y_course.sandbox.context import DriverContext, watch_memory_errors
-from o11y_course.sandbox.guards import install_guards, lexically_inside, protection_check, read_only_dirs
-from o11y_course.sandbox.learner_errors import COPY_PHASE, LearnerCrash
+from o11y_course.sandbox.guards import install_guards, read_only_dirs
+from o11y_course.sandbox.learner_errors import LearnerCrash
 from o11y_course.sandbox.limits import Limits, apply_limits, die_with_parent
-
-_SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", ".git")
-
-
-def _link_crash(what: str) -> LearnerCrash:
-    return LearnerCrash(
-        COPY_PHASE,
-        {"type": "SandboxViolation", "message": f"{what} into the grader's checks or solutions, which is not allowed", "traceback": []},
-    )
-
-
-def prepare_workdir(
-    exercise_dir: str, base: str, protected: list[str] | tuple[str, ...] = (), provided: dict[str, str] | None = None
-) -> str:
-    """Copy the learner's exercise folder into ``base`` (a fresh temporary folder) and move there.
-
-    ``provided`` (file name -> the course's copy, chosen by the grader) adds the files the course
-    gives beside the stub that the submission lacks.
-
-    The copy follows symlinks and runs before the guards exist, so it refuses every entry that
-    resolves into a protected folder: a link must not smuggle hidden checks or solutions in. The
-    grader itself may name a protected folder (to grade the reference or a mutant); then only what
-    lies inside that very folder is allowed from it.
-    """
-    is_protected = protection_check(protected)
-    if is_protected(exercise_dir) and not lexically_inside(exercise_dir, protected):
-        raise _link_crash("the exercise folder is a link")
-    own = protection_check([exercise_dir])
-    leaks: list[str] = []
-
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        skipped = set(_SKIPPED(folder, names))
-        for name in names:
-            path = os.path.join(folder, name)
-            if name not in skipped and is_protected(path) and not own(path):
-                leaks.append(os.path.relpath(path, exercise_dir))
-                skipped.add(name)
-        return skipped
-
-    work = os.path.join(base, "exercise")
-    shutil.copytree(exercise_dir, work, ignore=ignore)
-    if leaks:
-        raise _link_crash(f"{', '.join(sorted(leaks))} {'is a link' if len(leaks) == 1 else 'are links'}")
-    for name, source in (provided or {}).items():
-        target = os.path.join(work, os.path.basename(name))
-        if not os.path.lexists(target):
-            shutil.copyfile(source, target)
-    os.chdir(work)
-    return work
+from o11y_course.sandbox.workdir import prepare_workdir
 
 
 def run_driver(request: dict[str, Any], ctx: DriverContext) -> None:
@@ -90,9 +41,10 @@ def child_main(request: dict[str, Any], result_fd: int) -> NoReturn:
             ctx.send({"error": crash.to_dict()})
             return  # the finally clause exits
         ctx.work_dir = work
+        read_only = read_only_dirs(protected, work)  # before the copy joins sys.path (it is never read-only)
         sys.path.insert(0, work)
         apply_limits(limits)
-        install_guards(protected, read_only_dirs(protected, work))
+        install_guards(protected, read_only)
         watch_memory_errors(ctx)
         run_driver(request, ctx)
     except BaseException as exc:  # noqa: BLE001 - report anything, including a grader bug

@@ -7,6 +7,7 @@ the process-tree clean-up in ``reaper`` back up.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import socket
@@ -63,6 +64,15 @@ def read_only_dirs(protected_dirs: Iterable[str], work_dir: str) -> list[str]:
     every start), every folder on ``sys.path``, and the course holding the protected folders; never
     the file system's root, nor ``work_dir`` (the learner's copy) or a folder that holds it.
     """
+    work = os.path.join(os.path.realpath(work_dir), "")
+    candidates = read_only_candidates(tuple(protected_dirs), tuple(sys.path))
+    return sorted(real for real in candidates if not work.startswith(os.path.join(real, "")))
+
+
+@functools.lru_cache(maxsize=8)
+def read_only_candidates(protected_dirs: tuple[str, ...], path: tuple[str, ...]) -> frozenset[str]:
+    """The resolved folders ``read_only_dirs`` starts from, for these protected folders and this
+    ``sys.path`` (the zygote works them out once; a child with the same ones inherits them)."""
     import site
 
     folders = {os.path.dirname(os.path.dirname(os.path.abspath(__file__))), sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
@@ -70,15 +80,10 @@ def read_only_dirs(protected_dirs: Iterable[str], work_dir: str) -> list[str]:
     user_site = getattr(site, "getusersitepackages", lambda: None)()
     if isinstance(user_site, str):
         folders.add(user_site)
-    folders.update(entry for entry in sys.path if entry and os.path.isdir(entry))
+    folders.update(entry for entry in path if entry and os.path.isdir(entry))
     folders.update(os.path.dirname(os.path.realpath(folder)) for folder in protected_dirs)
-    work = os.path.join(os.path.realpath(work_dir), "")
-    kept = set()
-    for folder in folders:
-        real = os.path.realpath(folder)
-        if real != os.path.dirname(real) and not work.startswith(os.path.join(real, "")):
-            kept.add(real)
-    return sorted(kept)
+    resolved = (os.path.realpath(folder) for folder in folders)
+    return frozenset(real for real in resolved if real != os.path.dirname(real))
 
 
 class SandboxViolation(PermissionError):

@@ -17,6 +17,7 @@ import importlib
 import json
 import sys
 
+from o11y_course.sandbox.guards import read_only_candidates
 from o11y_course.sandbox.limits import become_subreaper, die_with_parent
 from o11y_course.sandbox.runner import run_forked
 from o11y_course.sandbox.warmup import warm_up
@@ -74,6 +75,7 @@ def serve() -> None:
             outcome = {"prepared": True}
         else:
             prepare(request)
+            read_only_candidates(tuple(request.get("protected", [])), tuple(sys.path))  # every child needs them
             # Objects that exist now are never collected in a child: without this, the child's first
             # full collection would write to (and so copy) nearly every page it shares with the zygote.
             gc.freeze()
