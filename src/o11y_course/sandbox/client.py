@@ -151,7 +151,7 @@ class Sandbox:
             if zygote is None or not zygote.alive():
                 if zygote is not None:
                     zygote.close_pipes()
-                zygote = self._zygotes[pool] = _Zygote(pool, self.preload)
+                zygote = self._zygotes[pool] = _Zygote(pool, self.preload if pool == MAIN_POOL else (pool,))
             return zygote
 
     def start(self) -> None:

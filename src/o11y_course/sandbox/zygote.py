@@ -38,9 +38,10 @@ PRELOAD = (
 )
 
 
-def preload(extra: tuple[str, ...] = ()) -> None:
-    """Import the stack (and the exercises' ``extra`` modules) so every forked child starts with them loaded."""
-    for name in (*PRELOAD, *extra):
+def preload(extra: tuple[str, ...] = (), *, stack: bool = True) -> None:
+    """Import the stack (unless ``stack`` is false) and the ``extra`` modules, so every forked child
+    starts with them loaded."""
+    for name in (*(PRELOAD if stack else ("o11y_course.sandbox.child",)), *extra):
         try:
             importlib.import_module(name)
         except ImportError:  # a missing optional part only makes children slower
@@ -88,18 +89,22 @@ ALLOWED_EXTRA = ("opentelemetry.", "requests", "structlog", "prometheus_client",
 
 
 def main() -> None:
-    """``python -m o11y_course.sandbox.zygote [--pool NAME] [MODULE...]``: the pool name only tells
-    the zygotes of one sandbox apart (in ``ps``); the modules are imported before serving."""
+    """``python -m o11y_course.sandbox.zygote [--pool NAME] [MODULE...]``: the modules are imported
+    before serving. The main zygote also imports and warms up the whole stack; the zygote of a
+    driver's own pool (``--pool`` names the driver's module) imports only what that driver uses."""
     die_with_parent()
     become_subreaper()
     args = sys.argv[1:]
-    if args[:1] == ["--pool"]:
-        args = args[2:]
-    preload(tuple(name for name in args if name.startswith(ALLOWED_EXTRA) and name.replace(".", "_").isidentifier()))
-    try:
-        warm_up()
-    except Exception:  # noqa: BLE001 - only a speed-up: children then do the first-use work themselves
-        pass
+    pool = "main"
+    if args[:1] == ["--pool"] and len(args) > 1:
+        pool, args = args[1], args[2:]
+    main_pool = pool == "main"
+    preload(tuple(name for name in args if name.startswith(ALLOWED_EXTRA) and name.replace(".", "_").isidentifier()), stack=main_pool)
+    if main_pool:
+        try:
+            warm_up()
+        except Exception:  # noqa: BLE001 - only a speed-up: children then do the first-use work themselves
+            pass
     serve()
 
 
