@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 from o11y_course.batch.gradebook import Graded, write_gradebook
 from o11y_course.batch.heatmap import draw_heatmap
+from o11y_course.batch.heatmap import preload as preload_heatmap
 from o11y_course.batch.inputs import Entry, entries, expand
 from o11y_course.batch.pool import JobResult, run_jobs
 from o11y_course.batch.progress import BatchProgress
@@ -130,6 +132,8 @@ def grade_batch(course: Course, paths: Sequence[str], exercises: list[Exercise],
     if not items:
         raise UsageError("no submissions to grade")
     options = GradeOptions(public_only=args.public_only, skip_real=args.no_real)
+    # The picture's library loads while the workers start (they wait for their sandbox and Prometheus).
+    threading.Thread(target=preload_heatmap, name="o11y-preload-matplotlib", daemon=True).start()
     with BatchProgress(len(items)) as progress:
         results = grade_all(course, items, exercises, jobs=workers, options=options, progress=progress)
     stats = write_outputs(target, results, exercises, args.reveal or DEFAULT_REVEAL)
