@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from o11y_course.drivers.drill_runner import DRIVER as DRILL_DRIVER
-from o11y_course.sandbox.client import MAIN_POOL, Sandbox, pool_of
+from o11y_course.sandbox.client import Sandbox
 from o11y_course.sandbox.limits import Limits
+from o11y_course.sandbox.pools import MAIN_POOL, pool_of
 from o11y_course.scenario import FILES_DRIVER
 from tests.conftest import REPO
 

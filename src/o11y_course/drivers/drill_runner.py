@@ -33,9 +33,7 @@ POSTMORTEM = "POSTMORTEM.md"
 POSTMORTEM_MAX_BYTES = 64 * 1024
 MAX_FIELD_CHARS = 200
 MAX_KEPT_DRILLS = 64  # evidence kept by a zygote (about 1 MB each); a course uses a few dozen seeds
-# The drills' evidence (about 30 MB for a course) lives in a zygote of its own: in the main one, every
-# other run's fork would copy the page tables of that memory and every exit would tear them down.
-OWN_ZYGOTE = True
+OWN_ZYGOTE = True  # the drills' evidence (about 30 MB for a course) lives in a zygote of its own (see sandbox.pools)
 
 _EVIDENCE: dict[int, dict[str, Any]] = {}
 

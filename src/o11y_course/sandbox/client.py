@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import select
@@ -13,6 +12,7 @@ import time
 from typing import Any
 
 from o11y_course.sandbox.limits import Limits
+from o11y_course.sandbox.pools import MAIN_POOL, pool_of
 from o11y_course.sandbox.runner import run_spawned
 
 START_ENV = "O11Y_SANDBOX_START"  # "fork" (default where available) or "spawn"
@@ -23,30 +23,11 @@ PREPARE_SECONDS = 120.0  # time a prepare request may take (the drills take abou
 SAFE_CWD = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-MAIN_POOL = "main"
-DRIVER_PREFIX = "o11y_course.drivers."
-
-
-def pool_of(driver: str) -> str:
-    """The zygote a driver's runs fork from: the main one, or the driver's own when its module says
-    ``OWN_ZYGOTE = True``. A driver that keeps a lot of prepared data (the drills) gets its own, so
-    that the other runs do not pay for copying that memory at every fork."""
-    module_name = driver.partition(":")[0]
-    if not module_name.startswith(DRIVER_PREFIX):
-        return MAIN_POOL
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:  # the child reports the missing driver
-        return MAIN_POOL
-    return module_name if getattr(module, "OWN_ZYGOTE", False) is True else MAIN_POOL
-
-
 class _Zygote:
     """One zygote process and the replies to prepare requests it still owes."""
 
     def __init__(self, pool: str, preload: tuple[str, ...]):
         env = {**os.environ, "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1"}
-        self.pool = pool
         self.owed = 0
         self._pending = bytearray()  # read from its output, not yet returned as a reply
         self.process = subprocess.Popen(
@@ -130,12 +111,6 @@ class Sandbox:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()  # around the two dicts
 
-    @property
-    def _zygote(self) -> subprocess.Popen[bytes] | None:
-        """The main zygote's process (None before start and after close)."""
-        zygote = self._zygotes.get(MAIN_POOL)
-        return zygote.process if zygote is not None else None
-
     def zygote_pids(self) -> dict[str, int]:
         """The running zygotes' process ids, by pool."""
         return {pool: z.process.pid for pool, z in list(self._zygotes.items()) if z.alive()}
@@ -163,10 +138,11 @@ class Sandbox:
     def prepare_ahead(self, driver: str, params: dict[str, Any]) -> bool:
         """Let a driver with its own zygote start it and do its ``prepare`` work now, in the
         background, while other runs go on; True when that was asked. A run of it waits for the end."""
-        if self.mode != "fork" or pool_of(driver) == MAIN_POOL:
+        pool = pool_of(driver)
+        if self.mode != "fork" or pool == MAIN_POOL:
             return False
-        with self._lock(pool_of(driver)):
-            zygote = self._zygote_of(pool_of(driver))
+        with self._lock(pool):
+            zygote = self._zygote_of(pool)
             try:
                 zygote.send({"op": "prepare", "driver": driver, "params": params})
             except (BrokenPipeError, OSError):

@@ -19,6 +19,7 @@ import sys
 
 from o11y_course.sandbox.guards import read_only_candidates
 from o11y_course.sandbox.limits import become_subreaper, die_with_parent
+from o11y_course.sandbox.pools import DRIVER_PREFIX, MAIN_POOL
 from o11y_course.sandbox.runner import run_forked
 from o11y_course.sandbox.warmup import warm_up
 
@@ -46,9 +47,6 @@ def preload(extra: tuple[str, ...] = (), *, stack: bool = True) -> None:
             importlib.import_module(name)
         except ImportError:  # a missing optional part only makes children slower
             pass
-
-
-DRIVER_PREFIX = "o11y_course.drivers."
 
 
 def prepare(request: dict[str, object]) -> None:
@@ -95,10 +93,10 @@ def main() -> None:
     die_with_parent()
     become_subreaper()
     args = sys.argv[1:]
-    pool = "main"
+    pool = MAIN_POOL
     if args[:1] == ["--pool"] and len(args) > 1:
         pool, args = args[1], args[2:]
-    main_pool = pool == "main"
+    main_pool = pool == MAIN_POOL
     preload(tuple(name for name in args if name.startswith(ALLOWED_EXTRA) and name.replace(".", "_").isidentifier()), stack=main_pool)
     if main_pool:
         try:
