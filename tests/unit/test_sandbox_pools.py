@@ -1,9 +1,12 @@
-"""Zygote pools: a driver that keeps much prepared data (the drills) forks from a zygote of its own."""
+"""Zygotes: a driver that keeps much prepared data (the drills) forks from a zygote of its own, and
+every zygote lives exactly as long as the judging process that started it."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -100,17 +103,34 @@ def test_the_main_zygote_is_never_asked_ahead(sandbox):
     assert set(sandbox.zygote_pids()) == {MAIN_POOL}
 
 
-def test_a_dead_drill_zygote_is_reported_then_replaced(sandbox):
-    """A drill zygote that dies fails the run in progress as sandbox-died; the next run starts a new
-    one, and the main zygote goes on untouched."""
+def test_a_drill_zygote_found_dead_is_replaced(sandbox):
+    """A drill zygote that died between runs is started again for the next run; the main zygote goes on untouched."""
     assert seeds_of(drills(sandbox, [5])) == [5]
     pids = sandbox.zygote_pids()
     os.kill(pids[DRILL_POOL], signal.SIGKILL)
-    outcome = finishes(lambda: drills(sandbox, [5]))
-    assert outcome["error"]["kind"] == "sandbox-died"
+    deadline = time.monotonic() + 10
+    while DRILL_POOL in sandbox.zygote_pids():
+        assert time.monotonic() < deadline, "the killed zygote still looks alive"
+        time.sleep(0.02)
     assert finishes(lambda: seeds_of(drills(sandbox, [5]))) == [5]
     now = sandbox.zygote_pids()
     assert now[MAIN_POOL] == pids[MAIN_POOL] and now[DRILL_POOL] != pids[DRILL_POOL]
+
+
+def test_a_drill_zygote_that_dies_during_a_run_is_reported_then_replaced(sandbox, tmp_path):
+    """A drill zygote that dies while a run is in progress fails that run as sandbox-died, and the
+    next run starts a new one."""
+    slow = tmp_path / "slow-diagnosis"
+    slow.mkdir()
+    (slow / "diagnose.py").write_text("import time\n\n\ndef diagnose(evidence):\n    time.sleep(5)\n")
+    assert seeds_of(drills(sandbox, [5])) == [5]
+    killed = sandbox.zygote_pids()[DRILL_POOL]
+    threading.Timer(1.0, os.kill, (killed, signal.SIGKILL)).start()
+    outcome = finishes(lambda: sandbox.run(str(slow), DRILL_DRIVER, {"seeds": [5]}, LIMITS, provided=PROVIDED))
+    assert outcome["error"]["kind"] == "sandbox-died"
+    assert finishes(lambda: seeds_of(drills(sandbox, [5]))) == [5]
+    assert sandbox.zygote_pids().get(DRILL_POOL) != killed, ({p: (z.process.pid, z.process.poll()) for p, z in sandbox._zygotes.items()}, killed)
+    assert DRILL_POOL in sandbox.zygote_pids(), {p: (z.process.pid, z.process.poll()) for p, z in sandbox._zygotes.items()}
 
 
 def test_close_ends_every_zygote(sandbox):
@@ -120,3 +140,63 @@ def test_close_ends_every_zygote(sandbox):
     sandbox.close()
     assert sandbox.zygote_pids() == {}
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+def gone(pid: int) -> bool:
+    """True when process ``pid`` has ended (a zombie waiting for its reaper counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def test_a_zygote_started_by_a_short_lived_thread_outlives_it(course):
+    """Observing ahead may start a zygote from a background thread: the zygote must not end with that thread."""
+    box = Sandbox(protected_dirs=[str(p) for p in course.protected_dirs()])
+    if box.mode != "fork":
+        pytest.skip("zygotes need fork")
+    try:
+        starter = threading.Thread(target=lambda: box.run(PILLARS, FILES_DRIVER, {"files": []}, LIMITS))
+        starter.start()
+        starter.join()
+        first = box.zygote_pids()[MAIN_POOL]
+        time.sleep(0.3)
+        assert "result" in box.run(PILLARS, FILES_DRIVER, {"files": []}, LIMITS)
+        assert box.zygote_pids()[MAIN_POOL] == first
+    finally:
+        box.close()
+
+
+ORPHAN_SCRIPT = """
+import sys, threading
+from o11y_course.drivers.drill_runner import DRIVER
+from o11y_course.sandbox.client import Sandbox
+from o11y_course.sandbox.limits import Limits
+box = Sandbox(protected_dirs=[])
+box.start()
+threading.Thread(target=box.run, args=(sys.argv[1], DRIVER, {"seeds": [5]}, Limits(timeout=60)), kwargs={"provided": {"incident.py": sys.argv[2]}}).start()
+while "o11y_course.drivers.drill_runner" not in box.zygote_pids():
+    pass
+print(" ".join(str(pid) for pid in box.zygote_pids().values()), flush=True)
+threading.Event().wait()
+"""
+
+
+def test_zygotes_end_when_the_judging_process_is_killed(tmp_path):
+    """A judge killed outright takes its zygotes with it, the one busy with a long run included."""
+    slow = tmp_path / "slow-diagnosis"
+    slow.mkdir()
+    (slow / "diagnose.py").write_text("import time\n\n\ndef diagnose(evidence):\n    time.sleep(60)\n")
+    judge = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT, str(slow), PROVIDED["incident.py"]], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        pids = [int(pid) for pid in judge.stdout.readline().split()]
+        assert len(pids) == 2
+        time.sleep(1.0)  # the drill zygote is now inside the slow run
+        assert not any(gone(pid) for pid in pids)
+    finally:
+        judge.kill()
+        judge.wait()
+    deadline = time.monotonic() + 5
+    while not all(gone(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"zygotes outlived the killed judge: {[p for p in pids if not gone(p)]}"
+        time.sleep(0.05)

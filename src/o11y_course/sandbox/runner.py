@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from o11y_course.sandbox.limits import Limits
@@ -19,8 +20,10 @@ def _with_workdir(request: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return {**request, "work_base": base}, base
 
 
-def run_forked(request: dict[str, Any], *, reaper: bool = True) -> dict[str, Any]:
-    """Fork a child of this process that runs ``request``; supervise it and return its outcome."""
+def run_forked(request: dict[str, Any], *, reaper: bool = True, orphaned: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Fork a child of this process that runs ``request``; supervise it and return its outcome.
+
+    ``orphaned`` says when the caller's own parent is gone: the child is then stopped at once."""
     from o11y_course.sandbox.child import child_main
 
     limits = Limits(**request.get("limits", {}))
@@ -42,7 +45,7 @@ def run_forked(request: dict[str, Any], *, reaper: bool = True) -> dict[str, Any
     os.close(result_w)
     os.close(out_w)
     try:
-        return supervise(pid, result_r, out_r, limits, reaper=reaper)
+        return supervise(pid, result_r, out_r, limits, reaper=reaper, orphaned=orphaned)
     finally:
         os.close(result_r)
         os.close(out_r)

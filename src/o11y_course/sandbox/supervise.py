@@ -7,6 +7,7 @@ import os
 import selectors
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 from o11y_course.sandbox.limits import Limits
@@ -40,7 +41,7 @@ def _decode_messages(buffer: bytes) -> tuple[str | None, dict[str, Any] | None]:
     return phase, final
 
 
-def supervise(pid: int, result_r: int, out_r: int, limits: Limits, *, reaper: bool) -> dict[str, Any]:
+def supervise(pid: int, result_r: int, out_r: int, limits: Limits, *, reaper: bool, orphaned: Callable[[], bool] | None = None) -> dict[str, Any]:
     """Wait for child ``pid`` (a process-group leader), then kill whatever is left of it.
 
     Returns the outcome as plain data: ``result`` or ``error``, the output tail, how it ended.
@@ -53,6 +54,9 @@ def supervise(pid: int, result_r: int, out_r: int, limits: Limits, *, reaper: bo
     out_total, stopped_for, status = 0, None, None
     result_open = True
     while result_open and stopped_for is None:
+        if orphaned is not None and orphaned():  # nobody is left to read the outcome
+            stopped_for = "orphaned"
+            break
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             stopped_for = "timeout"

@@ -15,10 +15,11 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import os
 import sys
 
 from o11y_course.sandbox.guards import read_only_candidates
-from o11y_course.sandbox.limits import become_subreaper, die_with_parent
+from o11y_course.sandbox.limits import become_subreaper
 from o11y_course.sandbox.pools import DRIVER_PREFIX, MAIN_POOL
 from o11y_course.sandbox.runner import run_forked
 from o11y_course.sandbox.warmup import warm_up
@@ -62,8 +63,12 @@ def prepare(request: dict[str, object]) -> None:
         pass
 
 
-def serve() -> None:
-    """Answer requests until stdin closes."""
+def serve(parent: int | None = None) -> None:
+    """Answer requests until stdin closes, or until ``parent`` (the judging process) is gone."""
+
+    def orphaned() -> bool:
+        return parent is not None and os.getppid() != parent
+
     out = sys.stdout.buffer
     for line in sys.stdin.buffer:
         request = json.loads(line)
@@ -78,7 +83,9 @@ def serve() -> None:
             # Objects that exist now are never collected in a child: without this, the child's first
             # full collection would write to (and so copy) nearly every page it shares with the zygote.
             gc.freeze()
-            outcome = run_forked(request, reaper=True)
+            outcome = run_forked(request, reaper=True, orphaned=orphaned)
+            if orphaned():
+                return
         out.write((json.dumps(outcome) + "\n").encode())
         out.flush()
 
@@ -90,7 +97,11 @@ def main() -> None:
     """``python -m o11y_course.sandbox.zygote [--pool NAME] [MODULE...]``: the modules are imported
     before serving. The main zygote also imports and warms up the whole stack; the zygote of a
     driver's own pool (``--pool`` names the driver's module) imports only what that driver uses."""
-    die_with_parent()
+    # Not the kernel's parent-death signal: it fires when the *thread* that started this process ends,
+    # and a sandbox may start its zygote from a short-lived thread (observing ahead). The zygote ends
+    # instead when its input closes, which happens when the judging process dies, or sees during a
+    # run that its parent is gone.
+    parent = os.getppid()
     become_subreaper()
     args = sys.argv[1:]
     pool = MAIN_POOL
@@ -103,7 +114,7 @@ def main() -> None:
             warm_up()
         except Exception:  # noqa: BLE001 - only a speed-up: children then do the first-use work themselves
             pass
-    serve()
+    serve(parent)
 
 
 if __name__ == "__main__":
