@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,15 +40,16 @@ def _exposed_name(family: Metric) -> str:
 
 
 @lru_cache(maxsize=64)
-def _families(text: str) -> tuple[Metric, ...]:
-    """The families of one exposition, parsed once: several checks read the same scrape (checks only read them)."""
-    return tuple(text_string_to_metric_families(text))
+def parsed_families(parse: Callable[[str], Iterable[Metric]], text: str) -> tuple[Metric, ...]:
+    """The families ``parse`` finds in ``text``, parsed once: several checks read the same scrape
+    (and only read it). ``parse`` is prometheus-client's text or OpenMetrics parser."""
+    return tuple(parse(text))
 
 
 def parse_exposition(text: str, source: str = "/metrics") -> Exposition:
     """Parse Prometheus text format; a parse error becomes a check failure naming the bad line."""
     try:
-        families = {f.name: f for f in _families(text)}
+        families = {f.name: f for f in parsed_families(text_string_to_metric_families, text)}
     except (ValueError, TypeError, IndexError, KeyError) as exc:
         first = text.strip().splitlines()[0][:80] if text.strip() else "(empty)"
         raise CheckFailure(

@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from o11y_course.feedback import CheckFailure
-from o11y_course.matchers.metrics import Exposition
+from o11y_course.matchers.metrics import Exposition, parsed_families
 
 OPENMETRICS_MIMETYPE = "application/openmetrics-text"
 TRACE_ID = re.compile(r"[0-9a-f]{32}")
@@ -34,16 +33,10 @@ class FoundExemplar:
     value: float
 
 
-@lru_cache(maxsize=64)
-def _families(text: str) -> tuple[Metric, ...]:
-    """The families of one OpenMetrics exposition, parsed once (checks only read them)."""
-    return tuple(text_string_to_metric_families(text))
-
-
 def parse_openmetrics(text: str, source: str) -> Exposition:
     """Parse the OpenMetrics format; a parse error becomes a check failure naming the parser's words."""
     try:
-        families = {f.name: f for f in _families(text)}
+        families = {f.name: f for f in parsed_families(text_string_to_metric_families, text)}
     except (ValueError, TypeError, IndexError, KeyError) as exc:
         first = text.strip().splitlines()[0][:80] if text.strip() else "(empty)"
         raise CheckFailure(
