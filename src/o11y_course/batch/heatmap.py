@@ -51,9 +51,8 @@ def draw_heatmap(path: Path, results: list[Graded], checks: list[dict[str, Any]]
     In an SVG the labels stay text (searchable, sharp at any zoom, and not drawn glyph by glyph,
     which is most of the time a PNG of a whole course takes).
     """
+    preload()
     import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
