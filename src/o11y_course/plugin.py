@@ -63,9 +63,9 @@ class GradingPlugin:
             config.hook.pytest_deselected(items=dropped)
             items[:] = [i for i in items if i not in dropped]
         items.sort(key=lambda i: i.get_closest_marker("real") is not None)  # slow real components last
-        self._prepare_ahead(items)
+        self._start_ahead(items)
 
-    def _prepare_ahead(self, items: list[pytest.Item]) -> None:
+    def _start_ahead(self, items: list[pytest.Item]) -> None:
         """Start on the scenarios the checks' modules declare, in the order the checks come: drivers
         with a zygote of their own prepare in the background (the drills), and, unless only some
         checks run, every such scenario is observed ahead while the judge evaluates checks."""
