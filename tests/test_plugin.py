@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,54 @@ def test_the_drills_are_prepared_ahead_of_their_first_run(course, tmp_path):
     assert report.exercises[0].score == report.exercises[0].max_score
     assert events[0] == ("ahead", "o11y_course.drivers.drill_runner:run", [101, 133])
     assert [kind for kind, _, _ in events] == ["ahead", "run"]
+
+
+READ_BACK_CHECKS = '''
+import pytest
+from o11y_course.real.scraping import ReadBack
+from o11y_course.scenario import get
+
+READ_BACK = ReadBack((get("/"),), "app_requests_total")
+
+@pytest.mark.points(1)
+def test_quick():
+    pass
+
+@pytest.mark.points(1)
+@pytest.mark.real
+def test_read_back(observe, tool):
+    result = READ_BACK.read(observe, tool("prometheus", "prometheus"))
+    assert result.startswith("read back on "), result
+'''
+
+
+@pytest.mark.parametrize(
+    ("options", "ran_on"),
+    [
+        ({}, "o11y-background-"),  # started ahead, collected by the check
+        ({"only": frozenset({"test_read_back"})}, "MainThread"),  # only some checks: the check runs it
+        ({"skip_real": True}, None),  # real checks off: never run
+        ({"exclude_real": True}, None),
+    ],
+)
+def test_a_read_back_starts_ahead_only_when_its_real_check_will_run(tiny_course, repo_sandbox, monkeypatch, options, ran_on):
+    """A module's ReadBack starts on a thread of its own as soon as the checks are collected, when its
+    real check will run and Prometheus is installed; otherwise the check runs it (or it never runs)."""
+    from o11y_course.real.scraping import ReadBack
+
+    calls: list[str] = []
+
+    def fake_run(self, observe, binary):
+        calls.append(threading.current_thread().name)
+        return f"read back on {calls[-1]}"
+
+    monkeypatch.setattr(ReadBack, "run", fake_run)
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: f"/opt/fake/{name}")
+    write_check(tiny_course, READ_BACK_CHECKS)
+    report = grade(tiny_course, open_submission(tiny_course.reference_dir), discover(tiny_course.exercises_dir), sandbox=repo_sandbox, **options)
+    statuses = {c.id.rsplit("::", 1)[-1]: c.status for c in report.exercises[0].checks}
+    if ran_on is None:
+        assert calls == [] and statuses.get("test_read_back") in (None, "skip")
+    else:
+        assert len(calls) == 1 and calls[0].startswith(ran_on)
+        assert statuses["test_read_back"] == "pass"

@@ -1,7 +1,9 @@
 """Observations of one grading run, cached per (exercise, run) so checks share sandbox runs.
 
 Runs the checks will ask for can be observed ahead, by a background thread, while the judging
-process evaluates other checks: the sandbox and the judge then work at the same time.
+process evaluates other checks: the sandbox and the judge then work at the same time. Work that
+mostly waits (a real Prometheus scraping the app) can be started in the background on a thread of
+its own, beside the other runs.
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, TypeVar
 
 from o11y_course.exercises import Exercise
 from o11y_course.observation import LearnerError, Observation
@@ -19,6 +24,7 @@ from o11y_course.scenario import Scenario
 from o11y_course.submission import Submission
 
 TIMEOUT_ENV = "O11Y_TIMEOUT"  # seconds per scenario, overriding the exercise's own
+T = TypeVar("T")
 
 
 def default_limits(exercise: Exercise, scenario: Scenario) -> Limits:
@@ -41,6 +47,7 @@ class Observer:
         self._running: set[tuple[str, str]] = set()
         self._ahead: deque[tuple[Exercise, Scenario]] = deque()
         self._worker: threading.Thread | None = None
+        self._background: dict[tuple[str, str], tuple[Future[Any], threading.Thread]] = {}
 
     def observe(self, exercise: Exercise, scenario: Scenario) -> Observation:
         """The observation of ``scenario`` on this submission's ``exercise``."""
@@ -91,13 +98,32 @@ class Observer:
             except Exception:  # noqa: BLE001 - left unobserved: the check that needs it runs it and sees why
                 pass
 
+    def start_background(self, key: tuple[str, str], work: Callable[[], Any]) -> None:
+        """Start ``work`` now on a thread of its own (once per ``key``); ``in_background`` collects it."""
+        with self._changed:
+            if key in self._background:
+                return
+            future: Future[Any] = Future()
+            thread = threading.Thread(target=_settle, args=(future, work), name=f"o11y-background-{key[1][:40]}", daemon=True)
+            self._background[key] = (future, thread)
+        thread.start()
+
+    def in_background(self, key: tuple[str, str], work: Callable[[], T]) -> T:
+        """The result of the work started in the background under ``key``, waiting for it if need be;
+        ``work()`` run here when none was started or it raised (so the caller sees the error itself)."""
+        with self._changed:
+            started = self._background.get(key)
+        if started is not None and started[0].exception() is None:
+            return started[0].result()  # type: ignore[no-any-return]
+        return work()
+
     def stop(self) -> None:
-        """Drop the runs not started yet and wait for the one in progress (call when grading ends)."""
+        """Drop the runs not started yet and wait for the ones in progress (call when grading ends)."""
         with self._changed:
             self._ahead.clear()
-            worker = self._worker
-        if worker is not None:
-            worker.join()
+            threads = [thread for _, thread in self._background.values()] + ([self._worker] if self._worker else [])
+        for thread in threads:
+            thread.join()
 
     def prepare_ahead(self, exercise: Exercise, scenario: Scenario) -> None:
         """Ask the sandbox to prepare ``scenario``'s driver ahead of its run, if the driver has such
@@ -133,6 +159,13 @@ class Observer:
         if missing:
             return LearnerError(kind="missing", message=f"The submission lacks {', '.join(f'{shown}/{m}' for m in missing)}: restore the file from the template")
         return None
+
+
+def _settle(future: Future[Any], work: Callable[[], Any]) -> None:
+    try:
+        future.set_result(work())
+    except BaseException as exc:  # noqa: BLE001 - kept for in_background, which runs the work again
+        future.set_exception(exc)
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -6,19 +6,25 @@ their title. They ask for observations through the ``observe`` fixture and never
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import TypeVar
 
 import pytest
 
+from o11y_course.exercises import Exercise
 from o11y_course.feedback import SubmissionError
 from o11y_course.observation import Observation
 from o11y_course.outcomes import check_title, classify
+from o11y_course.real.scraping import ReadBack
 from o11y_course.report.model import CheckResult
 from o11y_course.scenario import Scenario
 from o11y_course.state import GradingState
 
 PLUGIN_NAME = "o11y-grading"
+T = TypeVar("T")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +45,29 @@ def pytest_configure(config: pytest.Config) -> None:
     state, close = standalone_state(Path(config.getoption("--submission")), config.getoption("--public-only"))
     config.add_cleanup(close)
     config.pluginmanager.register(GradingPlugin(state), PLUGIN_NAME)
+
+
+class ExerciseRuns:
+    """What the ``observe`` fixture gives a check: ``observe(scenario)`` runs a scenario on the
+    submission's exercise (raising SubmissionError on a learner error unless ``allow_error``), and
+    ``observe.in_background(key, work)`` collects work grading started ahead for this exercise."""
+
+    def __init__(self, state: GradingState, exercise: Exercise):
+        self.state, self.exercise = state, exercise
+
+    def __call__(self, scenario: Scenario, *, allow_error: bool = False) -> Observation:
+        observation = self.state.observer.observe(self.exercise, scenario)
+        if observation.error is not None and not allow_error:
+            raise SubmissionError(observation.error.describe())
+        return observation
+
+    def key(self, name: str) -> tuple[str, str]:
+        """The observer's key for this exercise's background work ``name``."""
+        return (self.exercise.id, name)
+
+    def in_background(self, name: str, work: Callable[[], T]) -> T:
+        """The result of background work ``name`` started ahead (waiting for it), else ``work()`` now."""
+        return self.state.observer.in_background(self.key(name), work)
 
 
 class GradingPlugin:
@@ -78,19 +107,26 @@ class GradingPlugin:
             self.state.observer.prepare_ahead(exercise, scenario)
         if self.state.only is None:
             self.state.observer.observe_ahead(runs)
+            self._read_back_ahead(items, modules.values())
+
+    def _read_back_ahead(self, items: list[pytest.Item], modules: Iterable[ModuleType]) -> None:
+        """Start the Prometheus read-backs of modules whose real checks run, each on a thread of its
+        own, when real checks are on and Prometheus is installed (else the check says why)."""
+        binary = shutil.which("prometheus")
+        if binary is None or self.state.skip_real or self.state.exclude_real:
+            return
+        with_real = {id(i.module) for i in items if getattr(i, "module", None) is not None and i.get_closest_marker("real") is not None}
+        for module in modules:
+            if id(module) not in with_real:
+                continue
+            runs = ExerciseRuns(self.state, self.state.exercise_for(Path(module.__file__)))
+            for read_back in [v for v in vars(module).values() if isinstance(v, ReadBack)]:
+                self.state.observer.start_background(runs.key(read_back.key), lambda r=read_back, o=runs: r.run(o, binary))
 
     @pytest.fixture
-    def observe(self, request: pytest.FixtureRequest) -> Callable[..., Observation]:
+    def observe(self, request: pytest.FixtureRequest) -> ExerciseRuns:
         """A function that runs a scenario on the submission's exercise and returns its observation."""
-        exercise = self.state.exercise_for(request.path)
-
-        def _observe(scenario: Scenario, *, allow_error: bool = False) -> Observation:
-            observation = self.state.observer.observe(exercise, scenario)
-            if observation.error is not None and not allow_error:
-                raise SubmissionError(observation.error.describe())
-            return observation
-
-        return _observe
+        return ExerciseRuns(self.state, self.state.exercise_for(request.path))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed and report.fspath.endswith(".py"):

@@ -204,3 +204,45 @@ def test_a_failure_ahead_is_left_to_the_check_that_needs_the_run(submission):
     with pytest.raises(OSError, match="the sandbox broke"):
         observer.observe(EXERCISE, broken)
     assert paths_run(sandbox) == ["/broken", "/broken"]
+
+
+def test_background_work_runs_once_and_its_result_is_collected(submission):
+    """Work started in the background runs on a thread of its own, once; collecting it waits for it."""
+    observer = Observer(CountingSandbox({"result": {}}), submission)
+    gate, threads = threading.Event(), []
+
+    def work() -> str:
+        threads.append(threading.current_thread().name)
+        gate.wait(10)
+        return "scraped"
+
+    observer.start_background(("ex", "read-back"), work)
+    observer.start_background(("ex", "read-back"), work)  # already started: not again
+    threading.Timer(0.1, gate.set).start()
+    assert observer.in_background(("ex", "read-back"), lambda: "run here") == "scraped"
+    assert len(threads) == 1 and threads[0] != threading.current_thread().name
+    assert observer.in_background(("ex", "never started"), lambda: "run here") == "run here"
+
+
+def test_background_work_that_raised_is_run_again_by_the_caller(submission):
+    """A failure in the background is not handed over: the caller runs the work itself and sees its error."""
+    observer = Observer(CountingSandbox({"result": {}}), submission)
+    calls = []
+
+    def work() -> str:
+        calls.append(threading.current_thread().name)
+        raise ValueError(f"attempt {len(calls)}")
+
+    observer.start_background(("ex", "read-back"), work)
+    with pytest.raises(ValueError, match="attempt 2"):
+        observer.in_background(("ex", "read-back"), work)
+    assert calls[1] == threading.current_thread().name
+
+
+def test_stop_waits_for_background_work(submission):
+    """Nothing started in the background is still running once stop() returns."""
+    observer = Observer(CountingSandbox({"result": {}}), submission)
+    done = []
+    observer.start_background(("ex", "slow"), lambda: time.sleep(0.3) or done.append(True))
+    observer.stop()
+    assert done == [True]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from o11y_course.drivers.drill_runner import DRIVER as DRILL_DRIVER
+from o11y_course.real.scraping import SERVE_DRIVER
 from o11y_course.sandbox.client import Sandbox
 from o11y_course.sandbox.limits import Limits
 from o11y_course.sandbox.pools import MAIN_POOL, pool_of
@@ -24,6 +25,8 @@ DRILLS = str(REPO / "reference" / "advanced" / "03-incident-drill")
 PROVIDED = {"incident.py": str(REPO / "exercises" / "advanced" / "03-incident-drill" / "incident.py")}
 PILLARS = str(REPO / "reference" / "beginner" / "01-identify-the-pillar")
 DRILL_POOL = "o11y_course.drivers.drill_runner"
+SERVE_POOL = "o11y_course.drivers.flask_serve"
+METRICS_APP = str(REPO / "reference" / "beginner" / "02-metrics-endpoint")
 LIMITS = Limits(timeout=20)
 
 
@@ -68,6 +71,7 @@ def sandbox(course):
 def test_pool_of_drivers():
     """Only a course driver that says OWN_ZYGOTE = True leaves the main zygote."""
     assert pool_of(DRILL_DRIVER) == DRILL_POOL
+    assert pool_of(SERVE_DRIVER) == SERVE_POOL
     assert pool_of(FILES_DRIVER) == MAIN_POOL
     assert pool_of("o11y_course.drivers.no_such_driver:run") == MAIN_POOL
     assert pool_of("json:loads") == MAIN_POOL  # not a course driver, whatever it holds
@@ -84,6 +88,26 @@ def test_drills_fork_from_their_own_zygote(sandbox):
     main_after, drill_zygote = anon_kib(pids[MAIN_POOL]), anon_kib(pids[DRILL_POOL])
     assert main_after - main_before < 3 * 1024, f"the main zygote grew by {main_after - main_before} KiB"
     assert drill_zygote - main_after > 8 * 1024, f"the drill zygote holds only {drill_zygote - main_after} KiB more than the main one"
+
+
+def test_an_app_waiting_to_be_scraped_does_not_hold_up_other_runs(sandbox):
+    """Serving an app for Prometheus (here nobody scrapes, so it waits its full second) forks from a
+    zygote of its own: runs of the main zygote go on meanwhile."""
+    from o11y_course.real.ports import free_port
+
+    serve = {"port": free_port(), "traffic": [], "scrapes": 1, "max_seconds": 1, "registry": "fresh"}
+    assert "result" in sandbox.run(PILLARS, FILES_DRIVER, {"files": []}, LIMITS)
+    served: dict = {}
+    thread = threading.Thread(target=lambda: served.update(sandbox.run(METRICS_APP, SERVE_DRIVER, serve, LIMITS)))
+    started = time.monotonic()
+    thread.start()
+    time.sleep(0.2)  # the app is being served
+    assert "result" in sandbox.run(PILLARS, FILES_DRIVER, {"files": []}, LIMITS)
+    other_run_done = time.monotonic() - started
+    thread.join(30)
+    assert served["result"]["values"]["scrape_statuses"] == []
+    assert other_run_done < 0.9, f"the main zygote's run had to wait {other_run_done:.2f} s for the served app"
+    assert set(sandbox.zygote_pids()) == {MAIN_POOL, SERVE_POOL}
 
 
 def test_replies_to_prepare_requests_are_read_before_the_run(sandbox):

@@ -5,12 +5,13 @@ import pytest
 from o11y_course.feedback import expect, fail
 from o11y_course.matchers.http import scrape
 from o11y_course.matchers.metrics import expect_label_names, find_family, sample_value, shown
-from o11y_course.real.scraping import scrape_with_prometheus
+from o11y_course.real.scraping import ReadBack
 from o11y_course.scenario import flask_scenario, get
 
 COUNTER = "app_requests_total"
 HISTOGRAM = "app_request_latency_seconds"
 THREE_HELLOS = flask_scenario("three GET /, then a scrape", [get("/"), get("/"), get("/"), get("/metrics")])
+READ_BACK = ReadBack((get("/"),) * 3, f'{COUNTER}{{method="GET",endpoint="/",status="200"}}')
 
 
 @pytest.mark.points(1)
@@ -70,9 +71,7 @@ def test_histogram_counts_each_request(observe):
 def test_real_prometheus_reads_the_counter(observe, tool):
     """A real Prometheus server scrapes the app and reads app_requests_total back through its query API."""
     prometheus = tool("prometheus", "prometheus")
-    result = scrape_with_prometheus(
-        observe, prometheus, [get("/")] * 3, f'{COUNTER}{{method="GET",endpoint="/",status="200"}}'
-    )
+    result = READ_BACK.read(observe, prometheus)
     if result.value() == 3:
         return  # a scrape cut short when the app stopped serving does not matter once the data is in
     statuses = result.observation.values.get("scrape_statuses", [])

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -68,8 +69,10 @@ class PrometheusServer:
     def start(self) -> None:
         """Start the server process without waiting for it to be ready.
 
-        The process is killed when the thread that started it ends (Linux parent-death signal),
-        so start it from a thread that lives as long as the grading run, normally the main one.
+        Started from the main thread, the process is killed when that thread ends (Linux
+        parent-death signal), so even a grader killed outright leaves no server behind. The signal
+        follows the starting *thread*, so from any other thread it is not set, and the server ends
+        with ``__exit__`` or at the grader's exit instead.
         """
         self._dir = Path(tempfile.mkdtemp(prefix="o11y-prometheus-"))
         config = self._dir / "prometheus.yml"
@@ -88,7 +91,7 @@ class PrometheusServer:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=(self._dir / "prometheus.log").open("wb"),
-            preexec_fn=die_with_parent if hasattr(os, "fork") else None,
+            preexec_fn=die_with_parent if hasattr(os, "fork") and threading.current_thread() is threading.main_thread() else None,
         )
         _RUNNING.add(self._process)
 

@@ -4,6 +4,11 @@ One Prometheus server per grading process scrapes one fixed loopback port every 
 serves the learner's app on that port for a moment and reads back only what was scraped since it
 started serving. Prometheus applies a new target only about 5 s after it starts, so sharing the
 server means only the first run of a process waits for that.
+
+A check module declares its read-back at module level (``ReadBack``), so grading can start it
+ahead, on a thread of its own, while the other checks run: most of a read-back is waiting for
+Prometheus to come round to the app, and the app is served from a zygote of its own
+(``drivers.flask_serve``), so the other runs go on meanwhile.
 """
 
 from __future__ import annotations
@@ -90,6 +95,33 @@ def stop_shared_prometheus() -> None:
 
 
 atexit.register(stop_shared_prometheus)
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """The app serves ``traffic``'s aftermath until Prometheus has scraped it ``scrapes`` times, then
+    ``expr`` is queried back. Declared at module level by a check module, so it can start ahead."""
+
+    traffic: tuple[dict[str, Any], ...]
+    expr: str
+    scrapes: int = 2
+
+    @property
+    def key(self) -> str:
+        """What tells two read-backs apart (their traffic, query and scrapes)."""
+        return "prometheus-read-back:" + json.dumps([list(self.traffic), self.expr, self.scrapes], sort_keys=True)
+
+    def run(self, observe: Callable[..., Observation], binary: str) -> ScrapeResult:
+        """Serve, scrape and query now (see ``scrape_with_prometheus``)."""
+        return scrape_with_prometheus(observe, binary, list(self.traffic), self.expr, self.scrapes)
+
+    def read(self, observe: Callable[..., Observation], binary: str) -> ScrapeResult:
+        """The result for ``observe``'s submission: the run grading started ahead when there is one
+        (``observe.in_background``), else a run now."""
+        in_background = getattr(observe, "in_background", None)
+        if in_background is None:
+            return self.run(observe, binary)
+        return in_background(self.key, lambda: self.run(observe, binary))  # type: ignore[no-any-return]
 
 
 def scrape_with_prometheus(

@@ -1,8 +1,12 @@
 """Which zygote a driver's runs fork from: the main one, or one of the driver's own.
 
-A driver module that keeps a lot of prepared data (the drills) says ``OWN_ZYGOTE = True``: its pool
-is named after the module, and its zygote imports only that module. In the main zygote, every other
-run's fork would copy the page tables of that memory and every exit would tear them down.
+A driver module says ``OWN_ZYGOTE = True`` when its runs are better kept apart: its pool is named
+after the module, and its zygote imports only that module. Two reasons:
+
+- it keeps a lot of prepared data (the drills): in the main zygote, every other run's fork would
+  copy the page tables of that memory and every exit would tear them down;
+- its runs mostly wait (serving an app until a real Prometheus has scraped it): one zygote runs one
+  child at a time, so in a zygote of their own they wait beside the other runs, not in front of them.
 """
 
 from __future__ import annotations
