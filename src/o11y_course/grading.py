@@ -26,7 +26,7 @@ _SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DEBUG")
 
 
 @contextlib.contextmanager
-def _isolated_pytest_env() -> Iterator[None]:
+def isolated_pytest_env() -> Iterator[None]:
     """No environment variable may add plugins or options to the grader's pytest run."""
     saved = {k: os.environ.get(k) for k in (*_SCRUBBED_ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD")}
     for key in _SCRUBBED_ENV:
@@ -42,7 +42,7 @@ def _isolated_pytest_env() -> Iterator[None]:
                 os.environ[key] = value
 
 
-class _ShortFailures:
+class ShortFailures:
     """A failed check's report holds one line, its exception: the grader reads its messages from the
     exception itself, and pytest's tracebacks (even ``--tb=line``) would cost more than the checks.
     A check module that cannot be imported still reports pytest's full message."""
@@ -112,18 +112,28 @@ def grade(
     sink = io.StringIO()
     code: int = pytest.ExitCode.NO_TESTS_COLLECTED
     if folders:
-        with _isolated_pytest_env(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            _drop_stale_check_modules(course.checks_dir)
+        with isolated_pytest_env(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            drop_stale_check_modules(course.checks_dir)
             try:
-                code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state), _ShortFailures()])
+                code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state), ShortFailures()])
             finally:
                 state.observer.stop()
-                _keep_check_modules()
+                keep_check_modules()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
-        raise GraderError(f"the checks could not run (pytest exit code {int(code)}): {sink.getvalue().strip()[-800:]}")
+        raise checks_could_not_run(code, sink.getvalue())
+    return report_of(state)
+
+
+def checks_could_not_run(code: int, output: str) -> GraderError:
+    """The error for a pytest run that ended with ``code`` before judging (its ``output`` says why)."""
+    return GraderError(f"the checks could not run (pytest exit code {int(code)}): {output.strip()[-800:]}")
+
+
+def report_of(state: GradingState) -> GradeReport:
+    """The report of a finished grading run: each exercise's results, public checks first."""
     return GradeReport(
-        submission=str(submission.root),
-        exercises=[ExerciseResult(e.id, e.title, _ordered(state.results.get(e.id, []))) for e in exercises],
+        submission=str(state.observer.submission.root),
+        exercises=[ExerciseResult(e.id, e.title, _ordered(state.results.get(e.id, []))) for e in state.exercises],
     )
 
 
@@ -147,13 +157,13 @@ def _origin(module: object) -> tuple[object, ...]:
     return (file, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def _keep_check_modules() -> None:
+def keep_check_modules() -> None:
     """After a run: note where each check module came from, so that the next run can reuse it."""
     _KEPT_MODULES.clear()
     _KEPT_MODULES.update({name: _origin(sys.modules[name]) for name in _check_module_names()})
 
 
-def _drop_stale_check_modules(checks_dir: Path) -> None:
+def drop_stale_check_modules(checks_dir: Path) -> None:
     """Before a run: keep the check modules of the last run only if they are this course's and no
     file changed since (a batch grades every submission with the same checks); else drop them all."""
     root = os.path.join(os.path.realpath(checks_dir), "")
@@ -185,4 +195,4 @@ def standalone_state(submission_path: Path, public_only: bool) -> tuple[GradingS
     return state, sandbox.close
 
 
-__all__ = ["GraderError", "check_folders", "grade", "pytest_args", "standalone_state", "PLUGIN_NAME"]
+__all__ = ["GraderError", "check_folders", "checks_could_not_run", "grade", "pytest_args", "report_of", "standalone_state", "PLUGIN_NAME"]

@@ -73,8 +73,10 @@ class ExerciseRuns:
 class GradingPlugin:
     """Hooks and fixtures bound to one GradingState."""
 
-    def __init__(self, state: GradingState):
+    def __init__(self, state: GradingState, *, ahead_at_collection: bool = True):
         self.state = state
+        self.ahead_at_collection = ahead_at_collection  # false when each submission ``begin``s later (see judge)
+        self.collection_failures: list[tuple[str, CheckResult]] = []  # (exercise id, result) per check file that failed to load
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -92,7 +94,8 @@ class GradingPlugin:
             config.hook.pytest_deselected(items=dropped)
             items[:] = [i for i in items if i not in dropped]
         items.sort(key=lambda i: i.get_closest_marker("real") is not None)  # slow real components last
-        self._start_ahead(items)
+        if self.ahead_at_collection:
+            self._start_ahead(items)
 
     def _start_ahead(self, items: list[pytest.Item]) -> None:
         """Start on the scenarios the checks' modules declare, in the order the checks come: drivers
@@ -131,17 +134,24 @@ class GradingPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed and report.fspath.endswith(".py"):
             exercise = self.state.exercise_for(self.state.course.checks_dir / report.fspath)
-            self.state.record(
-                exercise.id,
-                CheckResult(
-                    id=f"{exercise.id}::{Path(report.fspath).name}",
-                    title=f"checks in {Path(report.fspath).name} could not be loaded",
-                    points=0,
-                    visibility="public",
-                    status="error",
-                    message=str(report.longrepr)[-600:],
-                ),
+            result = CheckResult(
+                id=f"{exercise.id}::{Path(report.fspath).name}",
+                title=f"checks in {Path(report.fspath).name} could not be loaded",
+                points=0,
+                visibility="public",
+                status="error",
+                message=str(report.longrepr)[-600:],
             )
+            self.collection_failures.append((exercise.id, result))
+            self.state.record(exercise.id, result)
+
+    def begin(self, state: GradingState, items: list[pytest.Item]) -> None:
+        """Grade the next submission in this session: its ``state`` (same course and options) gets
+        the check files that could not be loaded, and its runs start ahead."""
+        self.state = state
+        for exercise_id, result in self.collection_failures:
+            state.record(exercise_id, result)
+        self._start_ahead(items)
 
     @pytest.fixture
     def tool(self) -> Callable[[str, str], str]:

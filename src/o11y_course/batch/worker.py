@@ -1,8 +1,9 @@
-"""What runs inside a batch worker process: one sandbox and one grading run per submission.
+"""What runs inside a batch worker process: one sandbox, one judge, and a grading run per submission.
 
 A worker starts its sandbox zygote (and, when an exercise needs it, its shared Prometheus server)
 once, from its main thread, and keeps them for every submission it grades; Prometheus's 5 s
-start-up is therefore paid once per worker, not once per submission.
+start-up is therefore paid once per worker, not once per submission. Its judge keeps one pytest
+session open (see ``judge``): the checks are configured and collected once per worker.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from o11y_course.checks_overlay import OverlaidCourse
 from o11y_course.course import Course
 from o11y_course.errors import GraderError, UsageError
 from o11y_course.exercises import Exercise, discover
-from o11y_course.grading import grade
+from o11y_course.judge import Judge
 from o11y_course.sandbox.client import Sandbox
 from o11y_course.submission import open_submission
 
@@ -31,15 +32,17 @@ class GradeOptions:
 
 @dataclass
 class WorkerState:
-    """A worker's course, exercises, sandbox and options."""
+    """A worker's course, exercises, sandbox, judge and options."""
 
     course: Course
     exercises: list[Exercise]
     sandbox: Sandbox
     options: GradeOptions
+    judge: Judge
 
     def close(self) -> None:
-        """Stop the sandbox and the worker's Prometheus server."""
+        """End the judge's session, then stop the sandbox and the worker's Prometheus server."""
+        self.judge.close()
         self.sandbox.close()
         from o11y_course.real.scraping import stop_shared_prometheus
 
@@ -74,20 +77,15 @@ def init_worker(spec: dict[str, Any], exercise_ids: list[str], options: dict[str
         from o11y_course.real.scraping import prestart
 
         prestart(binary)
-    return WorkerState(course, exercises, sandbox, grading)
+    judge = Judge(course, exercises, sandbox=sandbox, public_only=grading.public_only, skip_real=grading.skip_real)
+    judge.start()  # configures and collects the checks while the first submission is on its way
+    return WorkerState(course, exercises, sandbox, grading, judge)
 
 
 def grade_submission(state: WorkerState, path: str) -> dict[str, Any]:
     """Grade the submission at ``path``: ``{"report": <JSON report>}``, or ``{"error": message}`` when it cannot be graded."""
     try:
-        report = grade(
-            state.course,
-            open_submission(Path(path)),
-            state.exercises,
-            sandbox=state.sandbox,
-            public_only=state.options.public_only,
-            skip_real=state.options.skip_real,
-        )
+        report = state.judge.grade(open_submission(Path(path)))
     except (UsageError, GraderError) as exc:  # a bad layout, or checks that could not run: said in one line
         return {"error": str(exc)}
     return {"report": report.to_dict()}
