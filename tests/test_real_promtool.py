@@ -13,7 +13,7 @@ from o11y_course.exercises import discover, resolve
 from o11y_course.feedback import CheckFailure
 from o11y_course.grading import grade
 from o11y_course.matchers.promtool import ExprMismatch, Sample, parse_test_output
-from o11y_course.real.promtool import check_rules, run_promtool, run_rule_tests
+from o11y_course.real.promtool import check_rules, go_runtime, run_promtool, run_rule_tests
 from o11y_course.real.promtool_cases import (
     Case,
     Expect,
@@ -107,6 +107,12 @@ class TestRunner:
         huge = "rule_files: [alerts.yml]\ntests:\n  - interval: 1s\n    input_series:\n      - {series: 'up', values: '0+1x30000000'}\n"
         run = run_promtool(PROMTOOL, ["test", "rules", "t.yml"], {"alerts.yml": RULES, "t.yml": huge}, memory_mb=256)
         assert run.out_of_memory and not run.ok
+
+    def test_garbage_is_collected_only_near_half_the_memory_cap(self):
+        """promtool runs single-threaded with Go's collector off until the heap nears half the cap
+        (short runs skip collection; one that keeps allocating is collected, then capped)."""
+        assert go_runtime(512) == {"GOMAXPROCS": "1", "GOGC": "off", "GOMEMLIMIT": "256MiB"}
+        assert go_runtime(8)["GOMEMLIMIT"] == "16MiB"
 
 
 class TestCases:
