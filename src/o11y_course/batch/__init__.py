@@ -25,6 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from o11y_course.batch.alongside import start_alongside
 from o11y_course.batch.gradebook import Graded, write_gradebook
 from o11y_course.batch.heatmap import draw_heatmap
 from o11y_course.batch.heatmap import preload as preload_heatmap
@@ -95,8 +96,12 @@ def grade_all(
 
 
 def write_outputs(out: Path, results: list[Graded], exercises: list[Exercise], reveal: str = DEFAULT_REVEAL) -> dict[str, Any]:
-    """Write the gradebook, feedback files, statistics, picture and summary; returns the statistics."""
+    """Write the gradebook, feedback files, statistics, picture and summary; returns the statistics.
+
+    The picture is drawn alongside the other files, on another core where the platform allows it."""
     out.mkdir(parents=True, exist_ok=True)
+    stats = class_stats(results, exercises)
+    picture_done = start_alongside(lambda: draw_heatmap(out / HEATMAP, results, stats["checks"]))
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
     for stale in [*feedback.glob("*.md"), *feedback.glob("*.json")]:
@@ -108,9 +113,8 @@ def write_outputs(out: Path, results: list[Graded], exercises: list[Exercise], r
             (feedback / f"{graded.id}.json").write_text(json_report.render(graded.report), encoding="utf-8")
         else:
             (feedback / f"{graded.id}.md").write_text(f"## Not graded\n\n{markdown.escape(graded.error)}\n", encoding="utf-8")
-    stats = class_stats(results, exercises)
     (out / "stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    draw_heatmap(out / HEATMAP, results, stats["checks"])
+    picture_done()
     (out / "summary.md").write_text(render_summary(stats, results, HEATMAP), encoding="utf-8")
     return stats
 
@@ -133,9 +137,11 @@ def grade_batch(course: Course, paths: Sequence[str], exercises: list[Exercise],
         raise UsageError("no submissions to grade")
     options = GradeOptions(public_only=args.public_only, skip_real=args.no_real)
     # The picture's library loads while the workers start (they wait for their sandbox and Prometheus).
-    threading.Thread(target=preload_heatmap, name="o11y-preload-matplotlib", daemon=True).start()
+    preloading = threading.Thread(target=preload_heatmap, name="o11y-preload-matplotlib", daemon=True)
+    preloading.start()
     with BatchProgress(len(items)) as progress:
         results = grade_all(course, items, exercises, jobs=workers, options=options, progress=progress)
+    preloading.join()  # long done by now; the picture is then drawn in a child process (see write_outputs)
     stats = write_outputs(target, results, exercises, args.reveal or DEFAULT_REVEAL)
     total = stats["total"]
     mean = "–" if total["mean"] is None else points_text(total["mean"])
