@@ -125,3 +125,26 @@ def test_changing_the_grader_is_refused(make_submission, grade_submission):
     finally:
         if Path(str(victim) + ".moved").exists():
             Path(str(victim) + ".moved").rename(victim)
+
+
+def test_the_batch_shared_folder_is_out_of_reach(make_submission, integrity_course, tmp_path, monkeypatch):
+    """A batch worker shares the drills' evidence with the other workers through a folder of the batch:
+    it is protected like the hidden checks, so no submission can plant evidence there for the next."""
+    from o11y_course.batch.worker import course_spec, init_worker
+    from o11y_course.drills.shared import SHARE_ENV
+    from o11y_course.submission import open_submission
+
+    shared = tmp_path / "batch" / "shared"
+    shared.mkdir(parents=True)
+    monkeypatch.setenv(SHARE_ENV, "")  # restored after the test: the worker sets it for its zygotes
+    planting = f"import os\n\nwith open(os.path.join(os.environ[{SHARE_ENV!r}], '101.evidence'), 'wb') as f:\n    f.write(b'planted')\n"
+    state = init_worker(course_spec(integrity_course), [HOSTILE, HONEST], {"skip_real": True}, shared=str(shared))
+    try:
+        report = state.judge.grade(open_submission(make_submission(planting)))
+    finally:
+        state.close()
+    hostile = report.exercise(HOSTILE)
+    judged = [c for c in hostile.checks if c.status != "skip"]  # the real check is off here
+    assert hostile.score == 0 and judged
+    assert all(c.status in ("error", "fail") and "reading the grader's checks or solutions is not allowed" in c.message for c in judged), judged[0].message
+    assert list(shared.iterdir()) == []

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -83,15 +84,18 @@ def grade_all(
         if progress is not None:
             progress.done(graded[result.index])
 
-    run_jobs(
-        [str(item.path) for item in items],
-        jobs=jobs,
-        init="o11y_course.batch.worker:init_worker",
-        init_args=(course_spec(course), [e.id for e in exercises], asdict(options or GradeOptions())),
-        work="o11y_course.batch.worker:grade_submission",
-        timeout=submission_timeout(),
-        on_result=record,
-    )
+    with tempfile.TemporaryDirectory(prefix="o11y-batch-") as scratch:
+        shared = os.path.join(scratch, "shared")  # its parent stays the grader's: protected folders' parents are read-only to learner code
+        os.mkdir(shared, 0o700)
+        run_jobs(
+            [str(item.path) for item in items],
+            jobs=jobs,
+            init="o11y_course.batch.worker:init_worker",
+            init_args=(course_spec(course), [e.id for e in exercises], asdict(options or GradeOptions()), shared),
+            work="o11y_course.batch.worker:grade_submission",
+            timeout=submission_timeout(),
+            on_result=record,
+        )
     return [graded[i] for i in range(len(items))]
 
 

@@ -8,6 +8,7 @@ session open (see ``judge``): the checks are configured and collected once per w
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from o11y_course.checks_overlay import OverlaidCourse
 from o11y_course.course import Course
+from o11y_course.drills.shared import SHARE_ENV
 from o11y_course.errors import GraderError, UsageError
 from o11y_course.exercises import Exercise, discover
 from o11y_course.judge import Judge
@@ -64,13 +66,20 @@ def course_spec(course: Course) -> dict[str, Any]:
     return {"root": str(course.root)}
 
 
-def init_worker(spec: dict[str, Any], exercise_ids: list[str], options: dict[str, Any]) -> WorkerState:
-    """Start this worker's sandbox and real components; called once in the worker's main thread."""
+def init_worker(spec: dict[str, Any], exercise_ids: list[str], options: dict[str, Any], shared: str | None = None) -> WorkerState:
+    """Start this worker's sandbox and real components; called once in the worker's main thread.
+
+    ``shared`` is a folder of the batch where the workers' sandboxes share work they would each do
+    (the drills, see ``drills.shared``); learner code may not touch it."""
     course = course_from(spec)
     exercises = [e for e in discover(course.exercises_dir) if e.id in exercise_ids]
     grading = GradeOptions(**options)
     preload = tuple(dict.fromkeys(name for e in exercises for name in e.preload))
-    sandbox = Sandbox(protected_dirs=[str(p) for p in course.protected_dirs()], preload=preload)
+    protected = [str(p) for p in course.protected_dirs()]
+    if shared:
+        os.environ[SHARE_ENV] = shared  # the zygotes started from here inherit it
+        protected.append(shared)
+    sandbox = Sandbox(protected_dirs=protected, preload=preload)
     sandbox.start()
     binary = shutil.which("prometheus")
     if binary and not grading.skip_real and any("prometheus" in e.real for e in exercises):

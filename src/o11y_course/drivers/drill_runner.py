@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from o11y_course.drills.shared import build_shared, shared_folder
 from o11y_course.drivers import files
 from o11y_course.sandbox.context import DriverContext
 from o11y_course.sandbox.learner_errors import LearnerCrash
@@ -38,21 +39,36 @@ OWN_ZYGOTE = True  # the drills' evidence (about 30 MB for a course) lives in a 
 _EVIDENCE: dict[int, dict[str, Any]] = {}
 
 
+def _build(seed: int) -> dict[str, Any]:
+    from o11y_course.drills import make_drill
+
+    return make_drill(seed).evidence_fields()
+
+
+def _keep(seed: int, evidence: dict[str, Any]) -> None:
+    if seed not in _EVIDENCE and len(_EVIDENCE) >= MAX_KEPT_DRILLS:
+        _EVIDENCE.pop(next(iter(_EVIDENCE)))
+    _EVIDENCE[seed] = evidence
+
+
 def evidence_of(seed: int) -> dict[str, Any]:
     """The keyword arguments of ``incident.Evidence`` for drill ``seed``, built once per process."""
     if seed not in _EVIDENCE:
-        from o11y_course.drills import make_drill
-
-        if len(_EVIDENCE) >= MAX_KEPT_DRILLS:
-            _EVIDENCE.pop(next(iter(_EVIDENCE)))
-        _EVIDENCE[seed] = make_drill(seed).evidence_fields()
+        _keep(seed, _build(seed))
     return _EVIDENCE[seed]
 
 
 def prepare(params: dict[str, Any]) -> None:
-    """Build the evidence of the request's drills now (called in the zygote, before any learner code)."""
-    for seed in params.get("seeds", [])[:MAX_KEPT_DRILLS]:
-        evidence_of(int(seed))
+    """Build the evidence of the request's drills now (called in the zygote, before any learner code).
+    In a batch worker, the workers' zygotes split the building between them (``drills.shared``)."""
+    seeds = [int(seed) for seed in params.get("seeds", [])[:MAX_KEPT_DRILLS]]
+    missing = [seed for seed in seeds if seed not in _EVIDENCE]
+    folder = shared_folder()
+    if folder is not None and missing:
+        for seed, evidence in build_shared(missing, folder, _build).items():
+            _keep(seed, evidence)
+    for seed in seeds:
+        evidence_of(seed)
 
 
 def drill_scenario(name: str, seeds: list[int], *, postmortem: bool = False, timeout: float | None = None) -> Scenario:
