@@ -39,6 +39,9 @@ def setup() -> None:
     print("installing o11y-course and its dependencies into .venv ...", flush=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"], check=True)
+    # An editable install caches bytecode at first import, unless PYTHONDONTWRITEBYTECODE is set:
+    # write it now, so that no grading process compiles the grader or the checks from source.
+    subprocess.run([str(PYTHON), "-m", "compileall", "-q", "src", "checks"], cwd=ROOT, check=True)
     STAMP.write_text(_fingerprint())
 
 
