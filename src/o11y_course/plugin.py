@@ -47,6 +47,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(GradingPlugin(state), PLUGIN_NAME)
 
 
+def _run_order(item: pytest.Item) -> tuple[bool, bool]:
+    """Quick checks first, then those with a real component; last, those whose module reads back from
+    Prometheus (its read-back started in the background at collection and goes on meanwhile)."""
+    real = item.get_closest_marker("real") is not None
+    module = getattr(item, "module", None)
+    return (real, real and any(isinstance(v, ReadBack) for v in vars(module).values()) if module is not None else False)
+
+
 class ExerciseRuns:
     """What the ``observe`` fixture gives a check: ``observe(scenario)`` runs a scenario on the
     submission's exercise (raising SubmissionError on a learner error unless ``allow_error``), and
@@ -93,7 +101,7 @@ class GradingPlugin:
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = [i for i in items if i not in dropped]
-        items.sort(key=lambda i: i.get_closest_marker("real") is not None)  # slow real components last
+        items.sort(key=_run_order)
         if self.ahead_at_collection:
             self._start_ahead(items)
 
