@@ -201,7 +201,8 @@ def test_a_read_back_starts_ahead_only_when_its_real_check_will_run(tiny_course,
 
 def test_checks_waiting_for_a_read_back_run_after_the_other_real_checks(tiny_course, repo_sandbox, monkeypatch, tmp_path):
     """Quick checks, then real ones, and last the real checks of a module that reads back from
-    Prometheus: its read-back goes on in the background while the others run."""
+    Prometheus: its read-back goes on in the background while the others run. (pytest collects
+    test_hidden.py first, so course order alone would run the read-back before the other real check.)"""
     from o11y_course.real.scraping import ReadBack
 
     order = tmp_path / "order.txt"
@@ -214,21 +215,22 @@ from o11y_course.real.scraping import ReadBack
 READ_BACK = ReadBack((), "up")
 
 @pytest.mark.points(1)
+@pytest.mark.hidden
 @pytest.mark.real
 def test_read_back(observe, tool):
     note("read back")
     READ_BACK.read(observe, tool("prometheus", "prometheus"))
 
 @pytest.mark.points(1)
+@pytest.mark.hidden
 def test_quick():
     note("quick")
-''')
+''', "test_hidden.py")
     write_check(tiny_course, note + '''
 @pytest.mark.points(1)
-@pytest.mark.hidden
 @pytest.mark.real
 def test_other_real(tool):
     note("other real")
-''', "test_hidden.py")
+''')
     grade(tiny_course, open_submission(tiny_course.reference_dir), discover(tiny_course.exercises_dir), sandbox=repo_sandbox)
     assert order.read_text().split("\n")[:-1] == ["quick", "other real", "read back"]
