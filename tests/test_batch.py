@@ -289,3 +289,56 @@ def pinned_or_die(state: dict, payload: str) -> dict:
         os._exit(3)
     time.sleep(0.3)
     return {"pid": os.getpid(), "cpus": sorted(os.sched_getaffinity(0))}
+
+
+DRILLS = "advanced/03-incident-drill"
+
+
+def _drill_class(tmp_path: Path) -> list:
+    """Two copies of the reference, graded on the incident drill only."""
+    from o11y_course.batch.inputs import entries, expand
+
+    for name in ("ann", "ben"):
+        shutil.copytree(REPO / "reference" / DRILLS, tmp_path / "class" / name / DRILLS)
+    return entries(expand([str(tmp_path / "class")], tmp_path / "out"))
+
+
+class TestSharedWork:
+    def test_the_workers_build_each_drill_once_between_them_and_leave_nothing(self, course, tmp_path, monkeypatch):
+        """Two workers grade the drills with full marks, each drill built once in all (one claim and one
+        evidence file per seed), and the batch's folder is gone afterwards."""
+        import o11y_course.batch as batch
+        from o11y_course.exercises import discover
+
+        seen: dict = {}
+        make = batch._shared_folder
+
+        def spying(stack):
+            folder = make(stack)
+            seen["folder"] = folder
+            stack.callback(lambda: seen.setdefault("files", sorted(os.listdir(folder))))  # runs before the folder is removed
+            return folder
+
+        monkeypatch.setattr(batch, "_shared_folder", spying)
+        exercises = [e for e in discover(course.exercises_dir) if e.id == DRILLS]
+        results = batch.grade_all(course, _drill_class(tmp_path), exercises, jobs=2)
+        assert [r.total() for r in results] == [20, 20]
+        claims = [f for f in seen["files"] if f.endswith(".claim")]
+        evidence = [f for f in seen["files"] if f.endswith(".evidence")]
+        assert len(claims) == len(evidence) == 22 and len(seen["files"]) == 44  # nothing half-written left
+        assert not os.path.exists(os.path.dirname(seen["folder"]))
+
+    def test_without_a_folder_to_share_each_worker_builds_its_own(self, course, tmp_path, monkeypatch):
+        """When no private folder can be made, the batch still grades: each worker builds the drills itself."""
+        import tempfile
+
+        import o11y_course.batch as batch
+        from o11y_course.exercises import discover
+
+        def no_folder(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(tempfile, "TemporaryDirectory", no_folder)
+        exercises = [e for e in discover(course.exercises_dir) if e.id == DRILLS]
+        results = batch.grade_all(course, _drill_class(tmp_path), exercises, jobs=2)
+        assert [r.total() for r in results] == [20, 20]

@@ -17,6 +17,7 @@ hung worker) gets a row with status ``error``, its message and zero points; the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import tempfile
@@ -84,9 +85,8 @@ def grade_all(
         if progress is not None:
             progress.done(graded[result.index])
 
-    with tempfile.TemporaryDirectory(prefix="o11y-batch-") as scratch:
-        shared = os.path.join(scratch, "shared")  # its parent stays the grader's: protected folders' parents are read-only to learner code
-        os.mkdir(shared, 0o700)
+    with contextlib.ExitStack() as stack:
+        shared = _shared_folder(stack)
         run_jobs(
             [str(item.path) for item in items],
             jobs=jobs,
@@ -97,6 +97,18 @@ def grade_all(
             on_result=record,
         )
     return [graded[i] for i in range(len(items))]
+
+
+def _shared_folder(stack: contextlib.ExitStack) -> str | None:
+    """A private folder the workers share work through for this batch (removed with ``stack``), or
+    None when none can be made: each worker then does all of that work itself."""
+    try:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="o11y-batch-"))
+        shared = os.path.join(scratch, "shared")  # its parent stays the grader's: protected folders' parents are read-only to learner code
+        os.mkdir(shared, 0o700)
+    except OSError:
+        return None
+    return shared
 
 
 def write_outputs(out: Path, results: list[Graded], exercises: list[Exercise], reveal: str = DEFAULT_REVEAL) -> dict[str, Any]:
