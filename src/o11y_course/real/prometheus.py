@@ -49,7 +49,7 @@ class PrometheusServer:
     5 s in; scrapes then follow every ``interval``.
     """
 
-    def __init__(self, binary: str, targets: list[str], interval: str = "50ms"):
+    def __init__(self, binary: str, targets: list[str], interval: str = "100ms"):
         self.binary = binary
         self.targets = targets
         self.interval = interval

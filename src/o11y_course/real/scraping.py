@@ -1,6 +1,6 @@
 """The learner's app served on loopback, scraped by a real Prometheus, and queried back.
 
-One Prometheus server per grading process scrapes one fixed loopback port every 50 ms; each run
+One Prometheus server per grading process scrapes one fixed loopback port every 100 ms; each run
 serves the learner's app on that port for a moment and reads back only what was scraped since it
 started serving. Prometheus applies a new target only about 5 s after it starts, so sharing the
 server means only the first run of a process waits for that.
