@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,11 @@ class LearnerError:
                 text = f"{self.message}: return what the task's contract says {_phase_subject(self.phase)} returns"
             elif self.type == "MemoryError":
                 text = f"Your code ran out of memory{where} (limit {limits.get('memory_mb', '?')} MB)"
+            elif self.type == "OSError" and self.message.startswith(f"[Errno {errno.EFBIG}]"):
+                text = (
+                    f"Your code wrote a file larger than the grader allows{where} (limit {limits.get('file_mb', '?')} MB "
+                    "per file): look for a loop that keeps writing, or write to an in-memory stream"
+                )
         elif self.kind == "timeout":
             text = (
                 f"Your code did not finish within {limits.get('timeout', '?')} s{where}: "

@@ -1,5 +1,5 @@
 """Submissions that exhaust a resource: memory without bound (at import and in a view), a flood of
-output, and a folder whose copy would never end."""
+output, a file that keeps growing, and a folder whose copy would never end."""
 
 from __future__ import annotations
 
@@ -37,6 +37,14 @@ def test_stdout_flood_at_import(make_submission, grade_submission):
     """Printing 50 MB at import is cut off at the output cap and scores 0: every check errors, saying the code printed too much."""
     report = grade_submission(make_submission("import sys\n\nfor _ in range(50):\n    sys.stdout.write('x' * 1024 * 1024)\n"))
     assert_verdict(report, score=0, status="error", fragment="printed more than 2048 KiB while importing app.py")
+
+
+def test_a_file_that_keeps_growing_at_import(make_submission, grade_submission):
+    """Writing a 200 MB file at import (a loop that would fill the disk, in small) stops at the 64 MB
+    cap per file: 0 points, every check errors saying a file grew past the limit."""
+    grow = "chunk = b'x' * (1 << 20)\nwith open('app.log', 'wb') as log:\n    for _ in range(200):\n        log.write(chunk)\n"
+    report = grade_submission(make_submission(grow))
+    assert_verdict(report, score=0, status="error", fragment="wrote a file larger than the grader allows while importing app.py (limit 64 MB per file)")
 
 
 def test_a_link_to_a_device_in_the_folder(make_submission, grade_submission, reference_source):

@@ -20,6 +20,7 @@ class Limits:
     timeout: float = 10.0  # wall-clock seconds
     memory_mb: int = 1024  # address space
     output_bytes: int = 2 * 1024 * 1024  # stdout + stderr together
+    file_mb: int = 64  # the largest file a run may write (a write beyond it fails with "File too large")
 
 
 @functools.lru_cache(maxsize=1)
@@ -49,13 +50,16 @@ def die_with_parent() -> bool:
 
 
 def apply_limits(limits: Limits) -> None:
-    """Cap memory and CPU time of the current process (POSIX only; best effort elsewhere)."""
+    """Cap memory, CPU time and file size of the current process (POSIX only; best effort elsewhere).
+
+    Python ignores SIGXFSZ, so a write beyond the file size cap raises OSError (errno EFBIG)."""
     try:
         import resource
     except ImportError:  # pragma: no cover - Windows
         return
     memory = limits.memory_mb * 1024 * 1024
-    for name, value in (("RLIMIT_AS", memory), ("RLIMIT_CPU", int(limits.timeout) + 5), ("RLIMIT_CORE", 0)):
+    file_size = limits.file_mb * 1024 * 1024
+    for name, value in (("RLIMIT_AS", memory), ("RLIMIT_CPU", int(limits.timeout) + 5), ("RLIMIT_CORE", 0), ("RLIMIT_FSIZE", file_size)):
         which = getattr(resource, name, None)
         if which is None:
             continue
