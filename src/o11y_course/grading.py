@@ -26,7 +26,7 @@ _SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DEBUG")
 
 
 @contextlib.contextmanager
-def isolated_pytest_env() -> Iterator[None]:
+def _isolated_pytest_env() -> Iterator[None]:
     """No environment variable may add plugins or options to the grader's pytest run."""
     saved = {k: os.environ.get(k) for k in (*_SCRUBBED_ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD")}
     for key in _SCRUBBED_ENV:
@@ -42,7 +42,7 @@ def isolated_pytest_env() -> Iterator[None]:
                 os.environ[key] = value
 
 
-class ShortFailures:
+class _ShortFailures:
     """A failed check's report holds one line, its exception: the grader reads its messages from the
     exception itself, and pytest's tracebacks (even ``--tb=line``) would cost more than the checks.
     A check module that cannot be imported still reports pytest's full message."""
@@ -109,19 +109,52 @@ def grade(
     """
     state = GradingState(course, exercises, Observer(sandbox, submission, course.exercises_dir), public_only, self_check, only, skip_real, exclude_real)
     folders = check_folders(course, exercises)
-    sink = io.StringIO()
+    output = QuietOutput()
     code: int = pytest.ExitCode.NO_TESTS_COLLECTED
     if folders:
-        with isolated_pytest_env(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            drop_stale_check_modules(course.checks_dir)
-            try:
-                code = pytest.main(pytest_args(course, folders), plugins=[GradingPlugin(state), ShortFailures()])
-            finally:
-                state.observer.stop()
-                keep_check_modules()
+        try:
+            code = run_checks(course, folders, [GradingPlugin(state)], output)
+        finally:
+            state.observer.stop()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
-        raise checks_could_not_run(code, sink.getvalue())
+        raise checks_could_not_run(code, output.text())
     return report_of(state)
+
+
+def run_checks(course: Course, folders: list[str], plugins: list[object], output: QuietOutput) -> int:
+    """One pytest run over ``folders`` with the grader's configuration only, its output kept in
+    ``output``, and the check modules kept for the next run; pytest's exit code."""
+    with _isolated_pytest_env():
+        _drop_stale_check_modules(course.checks_dir)
+        output.mute()
+        try:
+            return pytest.main(pytest_args(course, folders), plugins=[*plugins, _ShortFailures()])
+        finally:
+            output.unmute()
+            _keep_check_modules()
+
+
+class QuietOutput:
+    """The process's standard output and error go to a buffer while muted (pytest may print there
+    why it stopped). A long pytest session unmutes while it waits (see ``judge``)."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._saved: tuple[object, object] | None = None
+
+    def mute(self) -> None:
+        if self._saved is None:
+            self._saved = (sys.stdout, sys.stderr)
+            sys.stdout = sys.stderr = self._buffer
+
+    def unmute(self) -> None:
+        if self._saved is not None:
+            sys.stdout, sys.stderr = self._saved  # type: ignore[assignment]
+            self._saved = None
+
+    def text(self) -> str:
+        """What was printed while muted."""
+        return self._buffer.getvalue()
 
 
 def checks_could_not_run(code: int, output: str) -> GraderError:
@@ -157,13 +190,13 @@ def _origin(module: object) -> tuple[object, ...]:
     return (file, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
-def keep_check_modules() -> None:
+def _keep_check_modules() -> None:
     """After a run: note where each check module came from, so that the next run can reuse it."""
     _KEPT_MODULES.clear()
     _KEPT_MODULES.update({name: _origin(sys.modules[name]) for name in _check_module_names()})
 
 
-def drop_stale_check_modules(checks_dir: Path) -> None:
+def _drop_stale_check_modules(checks_dir: Path) -> None:
     """Before a run: keep the check modules of the last run only if they are this course's and no
     file changed since (a batch grades every submission with the same checks); else drop them all."""
     root = os.path.join(os.path.realpath(checks_dir), "")
@@ -195,4 +228,4 @@ def standalone_state(submission_path: Path, public_only: bool) -> tuple[GradingS
     return state, sandbox.close
 
 
-__all__ = ["GraderError", "check_folders", "checks_could_not_run", "grade", "pytest_args", "report_of", "standalone_state", "PLUGIN_NAME"]
+__all__ = ["GraderError", "QuietOutput", "check_folders", "checks_could_not_run", "grade", "pytest_args", "report_of", "run_checks", "standalone_state", "PLUGIN_NAME"]

@@ -11,9 +11,7 @@ The session lives on a thread of its own: ``grade`` hands it a submission and wa
 
 from __future__ import annotations
 
-import io
 import queue
-import sys
 import threading
 from concurrent.futures import Future
 from typing import Any
@@ -23,16 +21,7 @@ import pytest
 from o11y_course.course import Course
 from o11y_course.errors import GraderError
 from o11y_course.exercises import Exercise
-from o11y_course.grading import (
-    ShortFailures,
-    check_folders,
-    checks_could_not_run,
-    drop_stale_check_modules,
-    isolated_pytest_env,
-    keep_check_modules,
-    pytest_args,
-    report_of,
-)
+from o11y_course.grading import QuietOutput, check_folders, checks_could_not_run, report_of, run_checks
 from o11y_course.observe import Observer
 from o11y_course.plugin import GradingPlugin
 from o11y_course.report.model import GradeReport
@@ -61,7 +50,7 @@ class Judge:
         self._inbox: queue.Queue[_Job | None] = queue.Queue()
         self._lock = threading.Lock()  # around _ended and putting jobs in
         self._ended: GraderError | None = None  # why the session cannot grade any more
-        self._quiet = _Quiet()  # what pytest prints while it starts or ends (its reason, should it stop early)
+        self._quiet = QuietOutput()  # what pytest prints while it starts or ends (its reason, should it stop early)
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> Judge:
@@ -105,17 +94,7 @@ class Judge:
         plugin = GradingPlugin(self._state(placeholder), ahead_at_collection=False)
         code: Any = None
         try:
-            with isolated_pytest_env():
-                drop_stale_check_modules(self.course.checks_dir)
-                self._quiet.mute()
-                try:
-                    code = pytest.main(
-                        pytest_args(self.course, self._folders),
-                        plugins=[plugin, ShortFailures(), _EachSubmission(self, plugin)],
-                    )
-                finally:
-                    self._quiet.unmute()
-                    keep_check_modules()
+            code = run_checks(self.course, self._folders, [plugin, _EachSubmission(self, plugin)], self._quiet)
         finally:
             with self._lock:
                 self._ended = checks_could_not_run(code if code is not None else pytest.ExitCode.INTERNAL_ERROR, self._quiet.text())
@@ -161,25 +140,3 @@ class _EachSubmission:
         finally:
             self.judge._quiet.mute()
         return True
-
-
-class _Quiet:
-    """The process's standard output and error go to a buffer while pytest starts and ends (it may
-    print there why it stopped), and nowhere else: never while the session waits for submissions."""
-
-    def __init__(self) -> None:
-        self._buffer = io.StringIO()
-        self._saved: tuple[object, object] | None = None
-
-    def mute(self) -> None:
-        if self._saved is None:
-            self._saved = (sys.stdout, sys.stderr)
-            sys.stdout = sys.stderr = self._buffer
-
-    def unmute(self) -> None:
-        if self._saved is not None:
-            sys.stdout, sys.stderr = self._saved  # type: ignore[assignment]
-            self._saved = None
-
-    def text(self) -> str:
-        return self._buffer.getvalue()
