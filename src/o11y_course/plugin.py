@@ -47,12 +47,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(GradingPlugin(state), PLUGIN_NAME)
 
 
+def declared(module: ModuleType | None, kind: type[T]) -> list[T]:
+    """The values of type ``kind`` a check module declares at module level (scenarios, read-backs)."""
+    return [value for value in list(vars(module).values()) if isinstance(value, kind)] if module is not None else []
+
+
 def _run_order(item: pytest.Item) -> tuple[bool, bool]:
     """Quick checks first, then those with a real component; last, those whose module reads back from
     Prometheus (its read-back started in the background at collection and goes on meanwhile)."""
     real = item.get_closest_marker("real") is not None
-    module = getattr(item, "module", None)
-    return (real, real and any(isinstance(v, ReadBack) for v in vars(module).values()) if module is not None else False)
+    return (real, real and bool(declared(getattr(item, "module", None), ReadBack)))
 
 
 class ExerciseRuns:
@@ -113,7 +117,7 @@ class GradingPlugin:
         modules = {id(m): m for m in (getattr(i, "module", None) for i in items) if m is not None}
         for module in modules.values():
             exercise = self.state.exercise_for(Path(module.__file__))
-            runs += [(exercise, value) for value in list(vars(module).values()) if isinstance(value, Scenario)]
+            runs += [(exercise, scenario) for scenario in declared(module, Scenario)]
         for exercise, scenario in runs:
             self.state.observer.prepare_ahead(exercise, scenario)
         if self.state.only is None:
@@ -131,7 +135,7 @@ class GradingPlugin:
             if id(module) not in with_real:
                 continue
             runs = ExerciseRuns(self.state, self.state.exercise_for(Path(module.__file__)))
-            for read_back in [v for v in vars(module).values() if isinstance(v, ReadBack)]:
+            for read_back in declared(module, ReadBack):
                 self.state.observer.start_background(runs.key(read_back.key), lambda r=read_back, o=runs: r.run(o, binary))
 
     @pytest.fixture
