@@ -14,6 +14,7 @@ from o11y_course.sandbox.client import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_TOOLS = ("prometheus", "promtool")
+TINY_EXERCISE = "beginner/02-metrics-endpoint"  # the one exercise of ``tiny_course``
 
 
 def real_components_off() -> bool:
@@ -31,6 +32,17 @@ def real_components_off() -> bool:
 def course() -> Course:
     """This repository as a course."""
     return Course(REPO)
+
+
+@pytest.fixture
+def tiny_course(course: Course, tmp_path: Path) -> Course:
+    """A course of beginner/02 alone, with an empty check folder the test writes itself."""
+    import shutil
+
+    for part in ("exercises", "reference"):
+        shutil.copytree(course.root / part / TINY_EXERCISE, tmp_path / part / TINY_EXERCISE)
+    (tmp_path / "checks" / TINY_EXERCISE).mkdir(parents=True)
+    return Course(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -8,14 +8,14 @@ import shutil
 
 import pytest
 
-from o11y_course.course import Course
 from o11y_course.errors import GraderError
 from o11y_course.exercises import discover
 from o11y_course.grading import grade
 from o11y_course.judge import Judge
 from o11y_course.submission import open_submission
+from tests.conftest import TINY_EXERCISE
 
-EXERCISE = "beginner/02-metrics-endpoint"
+EXERCISE = TINY_EXERCISE
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 
 
@@ -49,15 +49,6 @@ def test_each_report_is_the_one_grade_gives(course, repo_sandbox, broken_copy):
     assert together == alone
     totals = [sum(c["points"] for e in r["exercises"] for c in e["checks"] if c["status"] == "pass") for r in together]
     assert totals[0] == totals[3] > totals[2] > totals[1] == 0
-
-
-@pytest.fixture
-def tiny_course(course, tmp_path) -> Course:
-    """beginner/02 with a check folder the test writes itself."""
-    shutil.copytree(course.root / "exercises" / EXERCISE, tmp_path / "exercises" / EXERCISE)
-    shutil.copytree(course.root / "reference" / EXERCISE, tmp_path / "reference" / EXERCISE)
-    (tmp_path / "checks" / EXERCISE).mkdir(parents=True)
-    return Course(tmp_path)
 
 
 GOOD_CHECK = """

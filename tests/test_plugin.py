@@ -15,17 +15,9 @@ from o11y_course.errors import GraderError
 from o11y_course.exercises import discover
 from o11y_course.grading import grade
 from o11y_course.submission import open_submission
+from tests.conftest import TINY_EXERCISE
 
-EXERCISE = "beginner/02-metrics-endpoint"
-
-
-@pytest.fixture
-def tiny_course(course, tmp_path) -> Course:
-    """beginner/02 with a check folder the test writes itself."""
-    shutil.copytree(course.root / "exercises" / EXERCISE, tmp_path / "exercises" / EXERCISE)
-    shutil.copytree(course.root / "reference" / EXERCISE, tmp_path / "reference" / EXERCISE)
-    (tmp_path / "checks" / EXERCISE).mkdir(parents=True)
-    return Course(tmp_path)
+EXERCISE = TINY_EXERCISE
 
 
 def write_check(course: Course, body: str, name: str = "test_public.py") -> None:
