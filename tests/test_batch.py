@@ -303,6 +303,19 @@ def _drill_class(tmp_path: Path) -> list:
     return entries(expand([str(tmp_path / "class")], tmp_path / "out"))
 
 
+@pytest.fixture
+def in_process_batch():
+    """For batches graded in this process: afterwards, stop the fork server and resource tracker that
+    multiprocessing keeps for the process, so that no test after these finds them running."""
+    yield
+    import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
+
+    multiprocessing.forkserver._forkserver._stop()
+    multiprocessing.resource_tracker._resource_tracker._stop()
+
+
+@pytest.mark.usefixtures("in_process_batch")
 class TestSharedWork:
     def test_the_workers_build_each_drill_once_between_them_and_leave_nothing(self, course, tmp_path, monkeypatch):
         """Two workers grade the drills with full marks, each drill built once in all (one claim and one
