@@ -9,6 +9,7 @@ A check starts a real Prometheus first (pointed at ``port``), then runs this sce
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Any
@@ -18,20 +19,22 @@ from o11y_course.drivers.loopback import POLL_SECONDS
 from o11y_course.sandbox.context import DriverContext
 
 OWN_ZYGOTE = True  # mostly waiting for Prometheus: served from a zygote of its own, beside the other runs (see sandbox.pools)
-_warmed: list[bool] = []
 
 
 def prepare(params: dict[str, Any]) -> None:
     """Import and warm up the web stack once (called in the zygote, before any learner code), as the
     main zygote does, so that each run's child inherits it instead of importing it again."""
-    if not _warmed:
-        from werkzeug.serving import make_server  # noqa: F401 - imported for the children
-        from werkzeug.wsgi import ClosingIterator  # noqa: F401 - imported for the children
+    _warm_up_once()
 
-        from o11y_course.sandbox.warmup import warm_up
 
-        warm_up()
-        _warmed.append(True)
+@functools.cache
+def _warm_up_once() -> None:
+    from werkzeug.serving import make_server  # noqa: F401 - imported for the children
+    from werkzeug.wsgi import ClosingIterator  # noqa: F401 - imported for the children
+
+    from o11y_course.sandbox.warmup import warm_up
+
+    warm_up()
 
 
 def run(ctx: DriverContext, params: dict[str, Any]) -> dict[str, Any]:
