@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import statistics
 import time
 from pathlib import Path
@@ -220,7 +221,14 @@ def misbehave(state: dict, payload: str) -> dict:
         time.sleep(60)
     if payload == "raise":
         raise RuntimeError("bad input")
+    if payload == "answer-then-die":  # the answer goes out, then the idle worker is gone
+        signal.setitimer(signal.ITIMER_REAL, 0.05)  # SIGALRM's default action ends the process
     return {"payload": payload, "pid": state["pid"]}
+
+
+def die_at_start() -> dict:
+    """A worker state that is never made: the worker ends at once."""
+    os._exit(5)
 
 
 class TestPool:
@@ -237,6 +245,18 @@ class TestPool:
         assert not by_payload["hang"].ok and "longer than 3 s" in by_payload["hang"].value
         assert not by_payload["raise"].ok and by_payload["raise"].value == "RuntimeError: bad input"
         assert len({r.value["pid"] for r in results if r.ok}) >= 2  # the dead and the hung worker were replaced
+
+    def test_a_worker_found_dead_when_handed_a_job_passes_it_on(self):
+        """A worker that died while idle never got the next job: a new worker grades it; no traceback."""
+        payloads = ["answer-then-die", "b", "c"]
+        results = run_jobs(payloads, jobs=1, init="tests.test_batch:init_nothing", init_args=(), work="tests.test_batch:misbehave", on_result=lambda _: time.sleep(0.5))
+        assert [r.ok for r in results] == [True, True, True], results
+        assert results[0].value["pid"] != results[1].value["pid"] == results[2].value["pid"]
+
+    def test_workers_that_die_before_taking_a_job_fail_it_after_a_few_tries(self):
+        """When every worker dies at start, each job ends with a message instead of the batch looping or crashing."""
+        results = run_jobs(["a", "b"], jobs=1, init="tests.test_batch:die_at_start", init_args=(), work="tests.test_batch:misbehave", timeout=10)
+        assert all(not r.ok and "the grading worker died (exit code 5)" in r.value for r in results), results
 
     def test_a_worker_that_cannot_start_fails_each_job(self):
         """When a worker's init fails, every job says why instead of hanging."""

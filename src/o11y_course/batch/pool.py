@@ -28,6 +28,7 @@ from typing import Any
 
 PRELOAD = ["o11y_course.batch.worker"]  # imported once by the fork server, shared by every worker
 PIN_ENV = "O11Y_PIN_WORKERS"
+DELIVERY_TRIES = 3  # workers a job is offered to when each is found dead before it takes the job
 
 
 @dataclass
@@ -108,9 +109,14 @@ class _Worker:
         self.job: int | None = None
         self.started = 0.0
 
-    def give(self, index: int, payload: Any) -> None:
+    def give(self, index: int, payload: Any) -> bool:
+        """Hand the worker a job; False when it is already gone (the job never reached it)."""
+        try:
+            self.conn.send((index, payload))
+        except OSError:  # it died while idle: its end of the pipe is closed
+            return False
         self.job, self.started = index, time.monotonic()
-        self.conn.send((index, payload))
+        return True
 
     def stop(self, wait_seconds: float = 10.0) -> None:
         """Ask the worker to finish (it closes its sandbox), then make sure it is gone."""
@@ -156,6 +162,7 @@ def run_jobs(
     pending = deque(range(len(payloads)))
     results: dict[int, JobResult] = {}
     workers: list[_Worker] = []
+    offered: dict[int, int] = {}  # job -> workers found dead when it was handed to them
 
     def finish(worker: _Worker, ok: bool, value: Any) -> None:
         assert worker.job is not None
@@ -171,11 +178,24 @@ def run_jobs(
                 taken = {w.cpus for w in workers}
                 free = [share for share in shares or [] if share not in taken]  # a new worker takes a dead one's share
                 workers.append(_Worker(context, init, init_args, work, free[0] if free else None))
-            for worker in workers:
+            for worker in list(workers):
                 if worker.job is None and pending:
                     index = pending.popleft()
-                    worker.give(index, payloads[index])
+                    if worker.give(index, payloads[index]):
+                        continue
+                    worker.kill()
+                    workers.remove(worker)
+                    offered[index] = offered.get(index, 0) + 1
+                    if offered[index] < DELIVERY_TRIES:
+                        pending.appendleft(index)  # it never reached a worker: the next one takes it
+                    else:
+                        message = f"the grading worker died (exit code {worker.process.exitcode}) before it could take this submission"
+                        results[index] = JobResult(index, False, message, 0.0)
+                        if on_result is not None:
+                            on_result(results[index])
             busy = [w for w in workers if w.job is not None]
+            if not busy:
+                continue  # every idle worker was found dead: start others for the jobs left
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=0.5)
             for worker in busy:
                 if worker.conn in ready or worker.conn.poll():
