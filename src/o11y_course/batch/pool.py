@@ -4,7 +4,9 @@ Each worker is a fresh process (``forkserver`` where available, else ``spawn``):
 ``init`` function once from its main thread (the place to start a sandbox or a server that lives
 as long as the worker) and then a ``work`` function per job. The parent hands out one job per idle
 worker and always knows which job a worker holds: when a worker dies or outlives the job timeout,
-that job alone fails, and a fresh worker takes over the rest.
+that job alone fails, and a fresh worker takes over the rest. A worker found dead when it is handed
+a job never had it: the job goes to a fresh worker (up to ``DELIVERY_TRIES`` workers), so a worker
+that dies while idle costs no submission anything.
 
 When there are no more workers than CPUs, the CPUs are split between the workers, each keeping
 its own share (its sandbox and every process it starts inherit it): with as many workers as
