@@ -180,6 +180,14 @@ class TestBatchOptions:
         got = [e.id for e in entries([tmp_path / "x" / "alice", tmp_path / "y" / "alice", tmp_path / "z" / "Alice", tmp_path / "ann smith"])]
         assert got == ["alice", "alice-2", "Alice-3", "ann_smith"]
 
+    def test_ids_keep_a_links_name_and_lose_accents(self, tmp_path, monkeypatch):
+        """A link to a folder is named as the instructor named it, not after its target; José is Jose."""
+        (tmp_path / "clones" / "repo-7f3a").mkdir(parents=True)
+        (tmp_path / "bob").symlink_to(tmp_path / "clones" / "repo-7f3a")
+        monkeypatch.chdir(tmp_path / "clones")
+        got = [e.id for e in entries([tmp_path / "bob", tmp_path / "José Núñez", tmp_path / "李雷", Path(".")])]
+        assert got == ["bob", "Jose_Nunez", "submission", "clones"]
+
     def test_histogram_buckets(self):
         """Scores fall into five equal buckets over [0, max]; full marks go in the last one."""
         counts = [b["count"] for b in histogram([0, 1.9, 2, 9.99, 10, 10], 10)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,9 +52,11 @@ def expand(paths: Sequence[str | Path], out: Path | None = None) -> list[Path]:
 
 
 def submission_id(path: Path) -> str:
-    """A file-name-safe id from the folder's name."""
-    name = path.resolve().name if path.exists() else path.name
-    return _UNSAFE.sub("_", name).strip("._") or "submission"
+    """A file-name-safe id from the folder's name as given (a link keeps its own name; ``.`` is the
+    current folder's); accented letters lose their accents, other characters become underscores."""
+    name = Path(os.path.abspath(path)).name
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return _UNSAFE.sub("_", plain).strip("._") or "submission"
 
 
 def entries(paths: Sequence[Path]) -> list[Entry]:
