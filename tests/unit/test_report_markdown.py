@@ -107,3 +107,10 @@ def test_parametrized_checks_get_their_case():
     checks = [CheckResult(f"beginner/01-x::test_first[{case}]", "Starts with the right pillar.", 0.5, "public", "pass") for case in ("a-leak", "b-404")]
     rows = table_rows(markdown.render(GradeReport("/s", [ExerciseResult("beginner/01-x", "X", checks)])))
     assert [row[1] for row in rows] == [r"Starts with the right pillar. \[a-leak\]", r"Starts with the right pillar. \[b-404\]"]
+
+
+def test_a_title_that_names_its_case_keeps_it_once():
+    """The grader's titles of parametrized checks end with the case already: it is not added twice."""
+    checks = [CheckResult("beginner/01-x::test_first[a-leak]", "Starts with the right pillar. [a-leak]", 0.5, "public", "pass")]
+    rows = table_rows(markdown.render(GradeReport("/s", [ExerciseResult("beginner/01-x", "X", checks)])))
+    assert [row[1] for row in rows] == [r"Starts with the right pillar. \[a-leak\]"]
