@@ -57,3 +57,24 @@ def test_bad_files_are_one_line_errors(run_o11y, tmp_path, content, message):
     path.write_text(content)
     result = run_o11y("report", str(path), "--format", "markdown")
     assert result.returncode == 2 and message in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("status", "weird", "checks[0].status: 'weird' is not one of"),
+        ("points", "x", "checks[0].points: 'x' is not of type 'number'"),
+        ("message", None, "checks[0].message: None is not of type 'string'"),
+        ("visibility", "secret", "checks[0].visibility: 'secret' is not one of"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["text", "markdown", "junit", "gradescope"])
+def test_a_report_against_the_schema_is_a_one_line_error(run_o11y, saved, tmp_path, field, value, message, fmt):
+    """A report edited out of the schema's shape is refused with where and what, never a traceback."""
+    data = json.loads(saved.read_text())
+    data["exercises"][0]["checks"][0][field] = value
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(data))
+    result = run_o11y("report", str(path), "--format", fmt)
+    assert result.returncode == 2, result.stderr
+    assert f"is not a complete grade report: exercises[0].{message}" in result.stderr and result.stderr.count("\n") == 1

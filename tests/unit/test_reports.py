@@ -9,7 +9,7 @@ import pytest
 from o11y_course.report import REPORTERS
 from o11y_course.report.model import SCHEMA, CheckResult, ExerciseResult, GradeReport
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "grade-report.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "src" / "o11y_course" / "report" / "grade-report.schema.json"
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def report() -> GradeReport:
 
 @pytest.fixture(scope="module")
 def validator():
-    """A validator for docs/grade-report.schema.json."""
+    """A validator for the report schema the package ships."""
     schema = json.loads(SCHEMA_FILE.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)

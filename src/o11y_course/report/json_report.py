@@ -1,4 +1,4 @@
-"""The ``json`` format: the report model as documented in docs/grade-report.schema.json."""
+"""The ``json`` format: the report model as documented in report/grade-report.schema.json."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GradeReport: the one versioned model every reporter maps from (docs/grade-report.schema.json)."""
+"""GradeReport: the one versioned model every reporter maps from (report/grade-report.schema.json)."""
 
 from __future__ import annotations
 
