@@ -168,12 +168,54 @@ class TestBatchOptions:
 
     def test_expand_a_class_folder_and_skip_the_output(self, tmp_path):
         """A folder of submissions stands for its subfolders; the output folder inside it is left out."""
-        (tmp_path / "a" / "beginner").mkdir(parents=True)
+        (tmp_path / "a" / "beginner" / "01-x").mkdir(parents=True)
         (tmp_path / "b").mkdir()
         (tmp_path / "grades").mkdir()
         (tmp_path / ".git").mkdir()
         assert expand([tmp_path], tmp_path / "grades") == [tmp_path / "a", tmp_path / "b"]
         assert expand([tmp_path / "a", tmp_path / "b"]) == [tmp_path / "a", tmp_path / "b"]
+
+    def test_a_learner_named_like_a_tier_does_not_make_the_class_one_submission(self, tmp_path):
+        """A class with a learner folder called advanced/ is still a class of three."""
+        for name in ("alice", "advanced", "bob"):
+            (tmp_path / name / "exercises" / "beginner" / "01-x").mkdir(parents=True)
+        assert expand([tmp_path]) == [tmp_path / "advanced", tmp_path / "alice", tmp_path / "bob"]
+
+    def test_a_repository_without_exercises_is_one_broken_submission(self, tmp_path):
+        """A learner's repository that lost its exercises/ is one submission, not its checks/, docs/ and src/."""
+        alice = tmp_path / "alice"
+        (alice / "checks" / "beginner" / "01-x").mkdir(parents=True)
+        (alice / "src").mkdir()
+        (alice / "pyproject.toml").write_text("")
+        assert expand([alice]) == [alice]
+
+    def test_earlier_outputs_and_repeats_are_left_out(self, tmp_path):
+        """An earlier batch's output folder (and its feedback/ when it was the class folder) is no
+        learner, and a folder named twice is graded once."""
+        for name in ("alice", "bob"):
+            (tmp_path / name / "exercises").mkdir(parents=True)
+        (tmp_path / "old-grades" / "feedback").mkdir(parents=True)
+        (tmp_path / "old-grades" / "gradebook.csv").write_text("id\n")
+        (tmp_path / "feedback").mkdir()
+        (tmp_path / "gradebook.csv").write_text("id\n")
+        assert expand([tmp_path]) == [tmp_path / "alice", tmp_path / "bob"]
+        assert expand([tmp_path / "alice", tmp_path / "alice" / ".", tmp_path / "bob"]) == [tmp_path / "alice", tmp_path / "bob"]
+
+    def test_an_output_folder_that_cannot_be_written_stops_before_grading(self, run_o11y, tmp_path):
+        """--out under a file, or with a folder where a result file goes, is a one-line error, and nothing is graded."""
+        (tmp_path / "afile").write_text("")
+        blocked = tmp_path / "out"
+        (blocked / "feedback" / "reference.md").mkdir(parents=True)
+        for out, message in ((tmp_path / "afile" / "sub", "Not a directory"), (blocked, "is in the way and is not a file")):
+            result = run_o11y("grade", "reference", "-e", "01", "--out", str(out))
+            assert result.returncode == 2 and "cannot write the results to --out" in result.stderr and message in result.stderr, result.stderr
+            assert result.stderr.count("\n") == 1 and "[1/1]" not in result.stderr
+
+    def test_an_exercise_named_twice_is_graded_once(self, run_o11y, tmp_path):
+        """-e 01 -e beginner/01 is one exercise: one column, the right maximum."""
+        result = run_o11y("grade", "reference", "-e", "01", "-e", "beginner/01", "--out", str(tmp_path / "g"))
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "g" / "gradebook.csv").read_text().splitlines()[:2] == ["id,beginner/01-identify-the-pillar,total,max,status,error", "reference,10,10,10,ok,"]
 
     def test_ids_are_folder_names_made_unique(self, tmp_path):
         """Two folders with one name get distinct ids; odd characters become underscores."""

@@ -40,7 +40,10 @@ def _exercises(course: Course, wanted: list[str]) -> list[Exercise]:
     everything = discover(course.exercises_dir)
     if not everything:
         raise UsageError(f"no exercises found under {course.exercises_dir}")
-    return [resolve(everything, w) for w in wanted] if wanted else everything
+    if not wanted:
+        return everything
+    chosen = {e.id: e for e in (resolve(everything, w) for w in wanted)}  # -e 01 -e beginner/01 names one exercise
+    return list(chosen.values())
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

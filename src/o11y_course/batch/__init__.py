@@ -121,7 +121,8 @@ def write_outputs(out: Path, results: list[Graded], exercises: list[Exercise], r
     feedback = out / "feedback"
     feedback.mkdir(exist_ok=True)
     for stale in [*feedback.glob("*.md"), *feedback.glob("*.json")]:
-        stale.unlink()
+        if stale.is_file():
+            stale.unlink()
     write_gradebook(out / "gradebook.csv", results, exercises)
     for graded in results:
         if graded.report is not None:
@@ -133,6 +134,26 @@ def write_outputs(out: Path, results: list[Graded], exercises: list[Exercise], r
     picture_done()
     (out / "summary.md").write_text(render_summary(stats, results, HEATMAP), encoding="utf-8")
     return stats
+
+
+OUTPUT_FILES = ("gradebook.csv", "stats.json", HEATMAP, "summary.md")
+
+
+def prepare_output(out: Path, ids: list[str]) -> None:
+    """Make ``out`` and ``out/feedback`` and prove they can be written, before any grading: a batch
+    never grades a whole class only to fail at the end. UsageError says what is in the way."""
+    feedback = out / "feedback"
+    try:
+        feedback.mkdir(parents=True, exist_ok=True)
+        for folder in (out, feedback):
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+    except OSError as exc:
+        raise UsageError(f"cannot write the results to --out {str(out)!r}: {exc.strerror or exc} ({exc.filename or out})") from None
+    planned = [out / name for name in OUTPUT_FILES] + [feedback / f"{i}{suffix}" for i in ids for suffix in (".md", ".json")]
+    blocked = next((path for path in planned if path.exists() and not path.is_file()), None)
+    if blocked is not None:
+        raise UsageError(f"cannot write the results to --out {str(out)!r}: {str(blocked)!r} is in the way and is not a file")
 
 
 def grade_batch(course: Course, paths: Sequence[str], exercises: list[Exercise], args: argparse.Namespace) -> int:
@@ -151,6 +172,7 @@ def grade_batch(course: Course, paths: Sequence[str], exercises: list[Exercise],
     items = entries(expand(paths, target))
     if not items:
         raise UsageError("no submissions to grade")
+    prepare_output(target, [item.id for item in items])
     options = GradeOptions(public_only=args.public_only, skip_real=args.no_real)
     # The picture's library loads while the workers start (they wait for their sandbox and Prometheus).
     preloading = threading.Thread(target=preload_heatmap, name="o11y-preload-matplotlib", daemon=True)

@@ -22,13 +22,44 @@ class Entry:
     path: Path
 
 
+_SLUG = re.compile(r"^[0-9]{2}-[A-Za-z0-9-]+$")
+REPOSITORY_MARKS = ("pyproject.toml",)  # the template's: a folder with it is a learner's repository, never a class of them
+GRADEBOOK = "gradebook.csv"  # marks the output folder of an earlier batch
+
+
 def looks_like_submission(path: Path) -> bool:
-    """A learner repository (``exercises/``) or a ``<tier>/<NN-slug>/`` tree."""
-    return path.is_dir() and ((path / "exercises").is_dir() or any((path / tier).is_dir() for tier in TIERS))
+    """A learner repository (``exercises/``) or a ``<tier>/<NN-slug>/`` tree (a learner folder that
+    happens to be named ``advanced`` holds no ``NN-slug`` folder, so its class is not taken for one)."""
+    return path.is_dir() and ((path / "exercises").is_dir() or any(_has_exercise_folders(path / tier) for tier in TIERS))
+
+
+def _has_exercise_folders(tier: Path) -> bool:
+    try:
+        return tier.is_dir() and any(_SLUG.match(child.name) and child.is_dir() for child in tier.iterdir())
+    except OSError:
+        return False
+
+
+def _is_class_folder(path: Path) -> bool:
+    """A folder of submissions: not one itself, not a learner's repository, and holding a submission."""
+    if not path.is_dir() or looks_like_submission(path) or any((path / mark).exists() for mark in REPOSITORY_MARKS):
+        return False
+    return any(looks_like_submission(child) for child in _children(path, None))
 
 
 def _children(folder: Path, skip: Path | None) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".") and p.resolve() != skip)
+    """The subfolders that may be submissions: not hidden, not the output folder, not an earlier
+    batch's output (a folder with a gradebook, or the feedback folder beside one)."""
+    earlier_output = (folder / GRADEBOOK).is_file()
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and p.resolve() != skip
+        and not (p / GRADEBOOK).is_file()
+        and not (earlier_output and p.name == "feedback")
+    )
 
 
 def expand(paths: Sequence[str | Path], out: Path | None = None) -> list[Path]:
@@ -42,13 +73,23 @@ def expand(paths: Sequence[str | Path], out: Path | None = None) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir() and not looks_like_submission(path):
-            children = _children(path, skip)
-            if any(looks_like_submission(c) for c in children):
-                found.extend(children)
-                continue
+        if _is_class_folder(path):
+            found.extend(_children(path, skip))
+            continue
         found.append(path)
-    return found
+    return _once(found)
+
+
+def _once(paths: list[Path]) -> list[Path]:
+    """``paths`` without repeats: one folder named twice (``a/``, ``./a``, a link to it) is graded once."""
+    seen: set[Path] = set()
+    kept = []
+    for path in paths:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
 
 
 def submission_id(path: Path) -> str:
