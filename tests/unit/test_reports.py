@@ -65,3 +65,21 @@ class TestTextReporter:
         assert "ERROR   0/1   C works." in text
         assert "found 2, expected 3." in text and "hint: count once" in text
         assert text.rstrip().endswith("Total: 2/6")
+
+
+def test_text_and_the_learner_view_show_control_characters_instead_of_sending_them():
+    """A message quoting a learner's file with a terminal escape reaches the terminal as \\x1b, never as ESC."""
+    import io
+
+    from o11y_course.exercises import discover
+    from o11y_course.learner.console import make_console
+    from o11y_course.learner.views import show_exercise_result
+    from tests.unit.report_fixtures import ESCAPE_MESSAGE, sample_report
+
+    text = REPORTERS["text"](sample_report())
+    assert "\x1b" not in text and "the log line was \\x1b[31mred\\x1b[0m, expected plain JSON" in text
+    report = sample_report()
+    exercise = next(e for e in discover(Path(__file__).resolve().parents[2] / "exercises") if e.id == report.exercises[1].id)
+    out = io.StringIO()
+    show_exercise_result(make_console(out), exercise, report.exercises[1])
+    assert ESCAPE_MESSAGE not in out.getvalue() and "\\x1b[31mred" in out.getvalue()

@@ -8,6 +8,7 @@ from rich.markup import escape
 from o11y_course.exercises import Exercise
 from o11y_course.learner.progress import Progress, exercise_passed
 from o11y_course.report.model import CheckResult, ExerciseResult
+from o11y_course.report.text import visible
 
 MARKS = {"pass": ("[green]✔[/]", "✔"), "fail": ("[red]✘[/]", "✘"), "error": ("[red]![/]", "!"), "skip": ("[yellow]–[/]", "–")}
 
@@ -17,14 +18,19 @@ def short_id(exercise: Exercise) -> str:
     return f"{exercise.tier}/{exercise.folder[:2]}"
 
 
+def _shown(text: str) -> str:
+    """``text`` as rich prints it literally: no markup, no terminal escapes."""
+    return escape(visible(text))
+
+
 def _check_lines(check: CheckResult) -> list[str]:
     mark = MARKS[check.status][0]
-    lines = [f"  {mark} {escape(check.title)} [dim]({check.earned:g}/{check.points:g})[/]"]
+    lines = [f"  {mark} {_shown(check.title)} [dim]({check.earned:g}/{check.points:g})[/]"]
     if check.status != "pass":
         for text in check.message.splitlines():
-            lines.append(f"      {escape(text)}")
+            lines.append(f"      {_shown(text)}")
         if check.hint:
-            lines.append(f"      [cyan]Try:[/] {escape(check.hint)}")
+            lines.append(f"      [cyan]Try:[/] {_shown(check.hint)}")
     return lines
 
 
