@@ -181,11 +181,28 @@ class TestReleaseFolder:
         assert not (tmp_path / "stale.txt").exists() and (tmp_path / ".git" / "HEAD").is_file()
         assert (tmp_path / "manifest.json").is_file()
 
-    @pytest.mark.parametrize("target", [".", "docs/out", "src"])
-    def test_refuses_to_write_over_the_course(self, target):
-        """The course itself and its source folders are never an output folder, even with --force."""
-        result = o11y("release", target, "--force")
-        assert result.returncode == 2 and ("overwrite the course itself" in result.stderr or "cannot be written inside" in result.stderr)
+    @pytest.mark.parametrize("command", ["release", "bundle"])
+    @pytest.mark.parametrize("target", [".", "docs/out", "src", "template-in-repo"])
+    def test_refuses_to_write_over_the_course(self, command, target):
+        """Neither the course nor any folder inside it (its .git and workflows included) is an output folder, even with --force."""
+        result = o11y(command, target, "--force")
+        assert result.returncode == 2 and ("overwrite the course itself" in result.stderr or "cannot be written inside the course" in result.stderr), result.stderr
+        assert not (REPO / "template-in-repo").exists()
+
+    @pytest.mark.parametrize("inside", [".git", ".github", "build/template"])
+    def test_forcing_a_folder_inside_the_course_deletes_nothing(self, tmp_path, inside):
+        """On a course of its own (so nothing real is at stake): --force on a folder inside it is refused before anything is removed."""
+        from o11y_course.course import Course
+        from o11y_course.errors import UsageError
+        from o11y_course.publish import prepare_out
+
+        for folder in ("exercises", "checks", ".git", ".github/workflows", "build/template"):
+            (tmp_path / folder).mkdir(parents=True)
+        for keep in (".git/HEAD", ".github/workflows/ci.yml", "build/template/old.txt"):
+            (tmp_path / keep).write_text("kept")
+        with pytest.raises(UsageError, match="cannot be written inside the course"):
+            prepare_out(tmp_path / inside, Course(tmp_path), force=True, what="the learner template")
+        assert all((tmp_path / keep).read_text() == "kept" for keep in (".git/HEAD", ".github/workflows/ci.yml", "build/template/old.txt"))
 
 
 class TestPublicCheckScan:

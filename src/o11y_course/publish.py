@@ -49,9 +49,8 @@ def prepare_out(out: Path, course: Course, force: bool, what: str) -> Path:
     root = course.root.resolve()
     if out == root or out in root.parents:
         raise UsageError(f"{what} would overwrite the course itself: choose a folder outside {root}")
-    for source in (course.exercises_dir, course.checks_dir, root / "docs", root / "src", course.reference_dir, root / "tests"):
-        if out == source.resolve() or source.resolve() in out.parents:
-            raise UsageError(f"{what} cannot be written inside {source}: choose a folder outside the course's sources")
+    if root in out.parents:  # its .git, .github or sources would be replaced, and the copy would ship beside them
+        raise UsageError(f"{what} cannot be written inside the course ({root}): choose a folder outside it")
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
     present = [p for p in out.iterdir() if p.name not in KEPT_IN_OUT] if out.is_dir() else []
