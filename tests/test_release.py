@@ -263,6 +263,17 @@ class TestBundle:
         result = o11y("grade", "reference", "-e", "01", "--checks", str(copy))
         assert result.returncode == 2 and "differs from its manifest" in result.stderr
 
+    def test_a_check_file_added_to_a_bundle_is_refused(self, bundle, tmp_path):
+        """A check file the manifest does not list (added by hand) is refused with one line, not run."""
+        import shutil
+
+        copy = tmp_path / "bundle"
+        shutil.copytree(bundle, copy)
+        added = next(copy.rglob("test_hidden.py")).with_name("test_hidden_extra.py")
+        added.write_text("import pytest\n\n@pytest.mark.points(5)\ndef test_extra():\n    \"\"\"Added by hand.\"\"\"\n")
+        result = o11y("grade", "reference", "-e", "01", "--checks", str(copy))
+        assert result.returncode == 2 and "test_hidden_extra.py in the bundle" in result.stderr and "is not in its manifest" in result.stderr, result.stderr
+
     def test_a_folder_without_checks_is_refused(self, tmp_path):
         """--checks with a folder that holds no <tier>/<NN-slug>/ is a usage error."""
         result = o11y("grade", "reference", "-e", "01", "--checks", str(tmp_path))

@@ -60,7 +60,8 @@ def file_digest(path: Path) -> str:
 
 
 def verify_manifest(folder: Path) -> None:
-    """When ``folder`` has a manifest (an ``o11y bundle``), every file it lists is there, unchanged."""
+    """When ``folder`` has a manifest (an ``o11y bundle``), every file it lists is there, unchanged,
+    and it holds no check file the manifest does not list."""
     manifest = folder / MANIFEST
     if not manifest.is_file():
         return
@@ -74,6 +75,10 @@ def verify_manifest(folder: Path) -> None:
             raise UsageError(f"the bundle {str(folder)!r} lacks {name}, which its manifest lists")
         if file_digest(path) != digest:
             raise UsageError(f"{name} in the bundle {str(folder)!r} differs from its manifest: write the bundle again with `o11y bundle`")
+    for path in _check_files(checks_base(folder)):
+        name = path.relative_to(folder).as_posix()
+        if name not in files:  # added by hand: it would run as a check of the course
+            raise UsageError(f"{name} in the bundle {str(folder)!r} is not in its manifest: remove it, or write the bundle again with `o11y bundle`")
 
 
 def _check_files(base: Path) -> Iterator[Path]:
