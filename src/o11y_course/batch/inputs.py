@@ -11,7 +11,7 @@ from pathlib import Path
 
 from o11y_course.exercises import TIERS
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE_RUN = re.compile(r"_{2,}")
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,11 @@ def _once(paths: list[Path]) -> list[Path]:
 
 def submission_id(path: Path) -> str:
     """A file-name-safe id from the folder's name as given (a link keeps its own name; ``.`` is the
-    current folder's); accented letters lose their accents, other characters become underscores."""
-    name = Path(os.path.abspath(path)).name
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return _UNSAFE.sub("_", plain).strip("._") or "submission"
+    current folder's): letters and digits of any script stay, so José and 学生一 keep their names;
+    other characters become underscores."""
+    name = unicodedata.normalize("NFC", Path(os.path.abspath(path)).name)
+    kept = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)
+    return _UNSAFE_RUN.sub("_", kept).strip("._") or "submission"
 
 
 def entries(paths: Sequence[Path]) -> list[Entry]:
