@@ -11,7 +11,7 @@ from o11y_course.toml import TOMLDecodeError, load_toml
 
 TIERS = ("beginner", "intermediate", "advanced")
 TIER_MARKERS = {"beginner": "🔍", "intermediate": "🧩", "advanced": "💡"}
-_FOLDER = re.compile(r"^(?P<order>\d{2})-(?P<slug>[a-z0-9-]+)$")
+EXERCISE_FOLDER = re.compile(r"^(?P<order>\d{2})-(?P<slug>[a-z0-9-]+)$")  # NN-slug
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def load_exercise(toml_path: Path, exercises_root: Path) -> Exercise:
     """Read one ``exercise.toml``; its place under ``exercises/<tier>/<NN-slug>/`` gives the id."""
     rel = toml_path.parent.relative_to(exercises_root)
     where = f"exercises/{rel.as_posix()}/exercise.toml"
-    if len(rel.parts) != 2 or rel.parts[0] not in TIERS or not _FOLDER.match(rel.parts[1]):
+    if len(rel.parts) != 2 or rel.parts[0] not in TIERS or not EXERCISE_FOLDER.match(rel.parts[1]):
         raise ExerciseConfigError(f"{where}: exercises live in exercises/<tier>/<NN-slug>/ with tier one of {', '.join(TIERS)}")
     try:
         data = load_toml(toml_path)
@@ -79,7 +79,7 @@ def load_exercise(toml_path: Path, exercises_root: Path) -> Exercise:
         id=exercise_id,
         title=data["title"],
         tier=rel.parts[0],
-        order=int(_FOLDER.match(rel.parts[1]).group("order")),
+        order=int(EXERCISE_FOLDER.match(rel.parts[1]).group("order")),
         files=tuple(data["files"]),
         points=data["points"],
         hints=tuple(hints),

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from o11y_course.exercises import TIERS
+from o11y_course.exercises import EXERCISE_FOLDER, TIERS
 
 _UNSAFE_RUN = re.compile(r"_{2,}")
+REPOSITORY_MARKS = ("pyproject.toml",)  # the template's: a folder with it is a learner's repository, never a class of them
+GRADEBOOK = "gradebook.csv"  # a batch writes it; a folder with one is an earlier batch's output
 
 
 @dataclass(frozen=True)
@@ -22,11 +24,6 @@ class Entry:
     path: Path
 
 
-_SLUG = re.compile(r"^[0-9]{2}-[A-Za-z0-9-]+$")
-REPOSITORY_MARKS = ("pyproject.toml",)  # the template's: a folder with it is a learner's repository, never a class of them
-GRADEBOOK = "gradebook.csv"  # marks the output folder of an earlier batch
-
-
 def looks_like_submission(path: Path) -> bool:
     """A learner repository (``exercises/``) or a ``<tier>/<NN-slug>/`` tree (a learner folder that
     happens to be named ``advanced`` holds no ``NN-slug`` folder, so its class is not taken for one)."""
@@ -35,16 +32,15 @@ def looks_like_submission(path: Path) -> bool:
 
 def _has_exercise_folders(tier: Path) -> bool:
     try:
-        return tier.is_dir() and any(_SLUG.match(child.name) and child.is_dir() for child in tier.iterdir())
+        return tier.is_dir() and any(EXERCISE_FOLDER.match(child.name) and child.is_dir() for child in tier.iterdir())
     except OSError:
         return False
 
 
-def _is_class_folder(path: Path) -> bool:
-    """A folder of submissions: not one itself, not a learner's repository, and holding a submission."""
-    if not path.is_dir() or looks_like_submission(path) or any((path / mark).exists() for mark in REPOSITORY_MARKS):
-        return False
-    return any(looks_like_submission(child) for child in _children(path, None))
+def _may_be_class_folder(path: Path) -> bool:
+    """A folder that is neither a submission nor a learner's repository (it is a class when one of
+    its subfolders is a submission)."""
+    return path.is_dir() and not looks_like_submission(path) and not any((path / mark).exists() for mark in REPOSITORY_MARKS)
 
 
 def _children(folder: Path, skip: Path | None) -> list[Path]:
@@ -73,9 +69,11 @@ def expand(paths: Sequence[str | Path], out: Path | None = None) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if _is_class_folder(path):
-            found.extend(_children(path, skip))
-            continue
+        if _may_be_class_folder(path):
+            children = _children(path, skip)
+            if any(looks_like_submission(child) for child in children):
+                found.extend(children)
+                continue
         found.append(path)
     return _once(found)
 
