@@ -31,7 +31,7 @@ from o11y_course.batch.alongside import start_alongside
 from o11y_course.batch.gradebook import Graded, write_gradebook
 from o11y_course.batch.heatmap import draw_heatmap
 from o11y_course.batch.heatmap import preload as preload_heatmap
-from o11y_course.batch.inputs import Entry, entries, expand
+from o11y_course.batch.inputs import GRADEBOOK, Entry, entries, expand
 from o11y_course.batch.pool import JobResult, run_jobs
 from o11y_course.batch.progress import BatchProgress
 from o11y_course.batch.stats import class_stats
@@ -47,6 +47,9 @@ from o11y_course.report.reveal import DEFAULT_REVEAL
 
 DEFAULT_OUT = "grades"
 HEATMAP = "heatmap.svg"
+STATS = "stats.json"
+SUMMARY = "summary.md"
+OUTPUT_FILES = (GRADEBOOK, STATS, HEATMAP, SUMMARY)
 TIMEOUT_ENV = "O11Y_SUBMISSION_TIMEOUT"
 DEFAULT_TIMEOUT = 900.0  # seconds one submission may take in all before its worker is stopped
 
@@ -123,20 +126,18 @@ def write_outputs(out: Path, results: list[Graded], exercises: list[Exercise], r
     for stale in [*feedback.glob("*.md"), *feedback.glob("*.json")]:
         if stale.is_file():
             stale.unlink()
-    write_gradebook(out / "gradebook.csv", results, exercises)
+    write_gradebook(out / GRADEBOOK, results, exercises)
     for graded in results:
         if graded.report is not None:
             (feedback / f"{graded.id}.md").write_text(markdown.render(graded.report, reveal=reveal), encoding="utf-8")
             (feedback / f"{graded.id}.json").write_text(json_report.render(graded.report), encoding="utf-8")
         else:
             (feedback / f"{graded.id}.md").write_text(f"## Not graded\n\n{markdown.escape(graded.error)}\n", encoding="utf-8")
-    (out / "stats.json").write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / STATS).write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     picture_done()
-    (out / "summary.md").write_text(render_summary(stats, results, HEATMAP), encoding="utf-8")
+    (out / SUMMARY).write_text(render_summary(stats, results, HEATMAP), encoding="utf-8")
     return stats
 
-
-OUTPUT_FILES = ("gradebook.csv", "stats.json", HEATMAP, "summary.md")
 
 
 def prepare_output(out: Path, ids: list[str]) -> None:
