@@ -166,13 +166,15 @@ def run_jobs(
     workers: list[_Worker] = []
     offered: dict[int, int] = {}  # job -> workers found dead when it was handed to them
 
-    def finish(worker: _Worker, ok: bool, value: Any) -> None:
-        assert worker.job is not None
-        result = JobResult(worker.job, ok, value, time.monotonic() - worker.started)
-        results[worker.job] = result
-        worker.job = None
+    def record(result: JobResult) -> None:
+        results[result.index] = result
         if on_result is not None:
             on_result(result)
+
+    def finish(worker: _Worker, ok: bool, value: Any) -> None:
+        assert worker.job is not None
+        record(JobResult(worker.job, ok, value, time.monotonic() - worker.started))
+        worker.job = None
 
     try:
         while pending or any(w.job is not None for w in workers):
@@ -192,9 +194,7 @@ def run_jobs(
                         pending.appendleft(index)  # it never reached a worker: the next one takes it
                     else:
                         message = f"the grading worker died (exit code {worker.process.exitcode}) before it could take this submission"
-                        results[index] = JobResult(index, False, message, 0.0)
-                        if on_result is not None:
-                            on_result(results[index])
+                        record(JobResult(index, False, message, 0.0))
             busy = [w for w in workers if w.job is not None]
             if not busy:
                 continue  # every idle worker was found dead: start others for the jobs left
