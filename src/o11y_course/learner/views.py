@@ -8,7 +8,7 @@ from rich.markup import escape
 from o11y_course.exercises import Exercise
 from o11y_course.learner.progress import Progress, exercise_passed
 from o11y_course.report.model import CheckResult, ExerciseResult
-from o11y_course.report.text import visible
+from o11y_course.report.visible import visible
 
 MARKS = {"pass": ("[green]✔[/]", "✔"), "fail": ("[red]✘[/]", "✘"), "error": ("[red]![/]", "!"), "skip": ("[yellow]–[/]", "–")}
 

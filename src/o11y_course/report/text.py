@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from o11y_course.report.model import CheckResult, ExerciseResult, GradeReport
+from o11y_course.report.visible import visible
 
 SYMBOLS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(text: str) -> str:
-    """``text`` with control characters (terminal escapes among them) shown as ``\\xNN``: a message
-    quoting a learner's file can never recolour or rewrite the reader's terminal."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _points(value: float) -> str:
