@@ -8,8 +8,7 @@ import pytest
 
 from o11y_course.report import REPORTERS
 from o11y_course.report.model import SCHEMA, CheckResult, ExerciseResult, GradeReport
-
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "src" / "o11y_course" / "report" / "grade-report.schema.json"
+from o11y_course.report.saved import SCHEMA_FILE
 
 
 @pytest.fixture
